@@ -1,0 +1,5 @@
+export { Resource } from './Resource.js';
+export { Indexed } from './Indexed.js';
+export { Versioned } from './Versioned.js';
+export { Field } from './Field.js';
+export { Ref } from './Ref.js';

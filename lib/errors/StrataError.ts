@@ -1,0 +1,50 @@
+import { ERROR_CODES, type ErrorCode } from './codes.js';
+
+/** One problem with one part of the input, e.g. `{ path: 'email', message: 'email must be an email', constraint: 'isEmail' }`. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  constraint?: string;
+}
+
+/**
+ * A runtime error with a stable `code`. Transports map it to HTTP or GraphQL in one place each.
+ * Build them through the static factories so messages stay uniform.
+ */
+export class StrataError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, errors: ErrorDetail[] = []) {
+    super(message);
+    this.name = 'StrataError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.errors = errors;
+  }
+
+  static badRequest(message: string, errors?: ErrorDetail[]) { return new StrataError('BAD_REQUEST', message, errors); }
+  static badQuery(message: string, errors?: ErrorDetail[]) { return new StrataError('BAD_QUERY', message, errors); }
+  static validation(errors: ErrorDetail[]) {
+    return new StrataError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), errors);
+  }
+  static notFound(resource: string, id: string, revision?: number) {
+    const what = revision === undefined ? `${resource} ${id}` : `Revision ${revision} of ${resource} ${id}`;
+    return new StrataError('NOT_FOUND', `${what} does not exist`);
+  }
+  static gone(resource: string, id: string) { return new StrataError('GONE', `${resource} ${id} has been deleted`); }
+  static conflict(message: string) { return new StrataError('CONFLICT', message); }
+  static unique(resource: string, field: string) {
+    return new StrataError('UNIQUE_VIOLATION', `Another ${resource} already has this ${field}`, [
+      { path: field, message: `${field} must be unique`, constraint: 'unique' },
+    ]);
+  }
+  static preconditionFailed(message: string) { return new StrataError('PRECONDITION_FAILED', message); }
+  static internal() { return new StrataError('INTERNAL', 'Internal error'); }
+}
+
+/** True when `value` is a StrataError (also across module copies). */
+export function isStrataError(value: unknown): value is StrataError {
+  return value instanceof StrataError || (value instanceof Error && (value as { name?: string }).name === 'StrataError');
+}

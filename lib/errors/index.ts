@@ -1,0 +1,3 @@
+export { ERROR_CODES, type ErrorCode } from './codes.js';
+export { StrataError, isStrataError, type ErrorDetail } from './StrataError.js';
+export { BootstrapError } from './BootstrapError.js';

@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
+import type { AbstractSqlConnection, Knex } from '@mikro-orm/knex';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+
+/** Where the database is, parsed from a URL such as `sqlite:./data/strata.sqlite`, `sqlite::memory:` or `postgres://…`. */
+export interface DatabaseLocation {
+  dialect: Dialect;
+  /** SQLite file path or `:memory:`; for PostgreSQL the full client URL. */
+  target: string;
+}
+
+/** Parses a Strata database URL; an unknown scheme is a clear error. */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new Error(`Database URL "${url}" names no file; use sqlite:./data/strata.sqlite or sqlite::memory:`);
+    return { dialect: sqliteDialect, target: path === ':memory:' ? ':memory:' : resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: postgresDialect, target: url };
+  throw new Error(`Database URL "${url}" is not supported; use sqlite:<file>, sqlite::memory: or postgres://…`);
+}
+
+/** A result row as the driver returned it. */
+export type Row = Record<string, unknown>;
+
+/**
+ * The MikroORM connection Strata runs its compiled SQL through. Transactions are ambient: code
+ * running inside `transaction()` (hooks included) uses the same transaction without passing it on.
+ */
+export class Database {
+  private readonly scope = new AsyncLocalStorage<Knex.Transaction>();
+
+  private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {}
+
+  /** Opens the database at `url` with the given entity schemas registered. */
+  static async open(url: string, entities: EntitySchema[]): Promise<Database> {
+    const location = parseDatabaseUrl(url);
+    const common: Partial<Options> = {
+      entities,
+      discovery: { warnWhenNoEntities: false },
+      allowGlobalContext: true,
+      debug: false,
+      // Full-text tables are Strata's own (SQLite FTS5 virtual tables MikroORM cannot introspect).
+      schemaGenerator: { skipTables: [/_fts(_\w+)?$/] },
+    };
+    let orm: MikroORM;
+    if (location.dialect.name === 'sqlite') {
+      if (location.target !== ':memory:') mkdirSync(dirname(location.target), { recursive: true });
+      orm = await MikroORM.init({
+        ...common,
+        driver: SqliteDriver,
+        dbName: location.target,
+        pool: {
+          min: 1,
+          max: 1,
+          // WAL lets readers in other processes work during a write; the busy timeout makes writers queue instead of failing.
+          afterCreate(connection: { exec(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) {
+            connection.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;',
+              (error) => done(error, connection));
+          },
+        },
+      } as Options);
+    } else {
+      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: location.target, pool: { min: 0, max: 10 } } as Options);
+    }
+    return new Database(orm, location.dialect, orm.em.getConnection() as unknown as AbstractSqlConnection);
+  }
+
+  /** Runs a query and returns its rows. */
+  all<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.connection.execute<T[]>(sql, params, 'all', this.scope.getStore());
+  }
+
+  /** Runs a statement and returns the number of rows it changed. */
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    const result = await this.connection.execute<{ affectedRows: number }>(sql, params, 'run', this.scope.getStore());
+    return result.affectedRows;
+  }
+
+  /** True while running inside `transaction()`. */
+  get inTransaction(): boolean {
+    return this.scope.getStore() !== undefined;
+  }
+
+  /** Runs `work` in a transaction, or inside the one already open: all or nothing is stored. */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.scope.getStore()) return work();
+    return this.connection.transactional((transaction) => this.scope.run(transaction, work));
+  }
+
+  /** Closes every connection. */
+  close(): Promise<void> {
+    return this.orm.close(true);
+  }
+}

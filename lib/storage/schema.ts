@@ -1,0 +1,144 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { ResourceModel } from '../metadata/model.js';
+import type { Database } from './database.js';
+import type { Dialect } from './dialect.js';
+
+/** PostgreSQL's generated tsvector column over the `text: true` fields. */
+export const SEARCH_COLUMN = '_search';
+
+/** The table every resource's revisions live in, keyed by `(resource, id, n)`. */
+export const REVISIONS_TABLE = 'strata_revisions';
+
+/** Columns of the current-state table that Strata owns (field columns are named after the fields). */
+export const SYSTEM_COLUMNS = {
+  revision: '_revision', revisionCount: '_revision_count', status: '_status', hash: '_hash',
+  schemaVersion: '_schema_version', version: '_version', deletedAt: '_deleted_at', deletedBy: '_deleted_by',
+  createdAt: '_created_at', createdBy: '_created_by', updatedAt: '_updated_at', updatedBy: '_updated_by', data: '_data',
+} as const;
+
+type Property = { type: string; columnType?: string; nullable?: boolean; primary?: boolean; fieldName?: string; generated?: string };
+
+/**
+ * MikroORM entity schemas generated from the models: per resource a current-state table with one
+ * typed, indexed column per `@Indexed` field, plus the shared revisions table.
+ */
+export function entitySchemas(models: readonly ResourceModel[], dialect: Dialect): EntitySchema[] {
+  return [revisionsSchema(), ...models.map((model) => currentStateSchema(model, dialect))];
+}
+
+function currentStateSchema(model: ResourceModel, dialect: Dialect): EntitySchema {
+  const table = model.names.table;
+  const text = (nullable = false): Property => ({ type: 'string', columnType: 'text', nullable });
+  const integer = (): Property => ({ type: 'number', columnType: dialect.columnType('integer') });
+  const properties: Record<string, Property> = {
+    id: { ...text(), primary: true },
+    [SYSTEM_COLUMNS.revision]: integer(),
+    [SYSTEM_COLUMNS.revisionCount]: integer(),
+    [SYSTEM_COLUMNS.status]: text(),
+    [SYSTEM_COLUMNS.hash]: text(),
+    [SYSTEM_COLUMNS.schemaVersion]: integer(),
+    [SYSTEM_COLUMNS.version]: integer(),
+    [SYSTEM_COLUMNS.deletedAt]: text(true),
+    [SYSTEM_COLUMNS.deletedBy]: text(true),
+    [SYSTEM_COLUMNS.createdAt]: text(),
+    [SYSTEM_COLUMNS.createdBy]: text(true),
+    [SYSTEM_COLUMNS.updatedAt]: text(),
+    [SYSTEM_COLUMNS.updatedBy]: text(true),
+    [SYSTEM_COLUMNS.data]: { type: 'json', nullable: false },
+  };
+  const indexes: { name: string; properties?: string[]; expression?: string }[] = [
+    { name: `${table}_created_idx`, properties: [SYSTEM_COLUMNS.createdAt, 'id'] },
+    { name: `${table}_updated_idx`, properties: [SYSTEM_COLUMNS.updatedAt, 'id'] },
+  ];
+  // Partial unique indexes: a value is unique among the resources that are not deleted.
+  const uniques: { name: string; expression: string }[] = [];
+  for (const field of model.indexedFields) {
+    const column = field.column!;
+    properties[column] = { type: 'unknown', columnType: dialect.columnType(field.type.kind), nullable: true };
+    indexes.push({ name: `${table}_${column}_idx`, properties: [column, 'id'] });
+    if (field.unique) {
+      const name = `${table}_${column}_unique`;
+      uniques.push({ name, expression: `create unique index "${name}" on "${table}" ("${column}") where "${SYSTEM_COLUMNS.deletedAt}" is null` });
+    }
+  }
+  if (dialect.name === 'postgresql' && model.textFields.length > 0) {
+    properties[SEARCH_COLUMN] = { type: 'unknown', columnType: 'tsvector', nullable: true, generated: `(${postgresSearchExpression(model)}) stored` };
+    indexes.push({ name: `${table}_search_idx`, expression: `create index "${table}_search_idx" on "${table}" using gin ("${SEARCH_COLUMN}")` });
+  }
+  for (const [column, property] of Object.entries(properties)) property.fieldName = column;
+  return new EntitySchema({ name: `Strata_${model.name}`, tableName: table, properties: properties as never, indexes, uniques });
+}
+
+function revisionsSchema(): EntitySchema {
+  const text = (nullable = false) => ({ type: 'string', columnType: 'text', nullable });
+  return new EntitySchema({
+    name: 'StrataRevision',
+    tableName: REVISIONS_TABLE,
+    properties: {
+      resource: { ...text(), primary: true },
+      id: { ...text(), primary: true },
+      n: { type: 'number', columnType: 'integer', primary: true },
+      parent: { type: 'number', columnType: 'integer', nullable: true },
+      status: text(),
+      hash: text(),
+      schema_version: { type: 'number', columnType: 'integer' },
+      data: { type: 'json' },
+      created_at: text(),
+      created_by: text(true),
+    } as never,
+  });
+}
+
+/**
+ * Brings the database up to the models: MikroORM adds missing tables, columns and indexes (never
+ * dropping anything), then the parts MikroORM cannot describe are added: the trigger that keeps
+ * stable revisions immutable and the full-text structures.
+ */
+export async function synchronizeSchema(database: Database, models: readonly ResourceModel[]): Promise<void> {
+  await database.orm.schema.updateSchema({ safe: true, dropTables: false });
+  if (database.dialect.name === 'sqlite') await sqliteExtras(database, models);
+  else await postgresExtras(database);
+}
+
+const IMMUTABLE_MESSAGE = 'strata: stable revisions are immutable';
+
+async function sqliteExtras(database: Database, models: readonly ResourceModel[]): Promise<void> {
+  await database.run(`CREATE TRIGGER IF NOT EXISTS "${REVISIONS_TABLE}_immutable" BEFORE UPDATE ON "${REVISIONS_TABLE}"
+    WHEN OLD.status = 'stable' BEGIN SELECT RAISE(ABORT, '${IMMUTABLE_MESSAGE}'); END`);
+  for (const model of models) {
+    if (model.textFields.length === 0) continue;
+    const table = model.names.table;
+    const fts = `${table}_fts`;
+    const columns = model.textFields.map((field) => `"${field.column}"`);
+    const existing = await database.all<{ name: string }>(`SELECT name FROM pragma_table_info(?)`, [fts]);
+    const wanted = model.textFields.map((field) => field.column!);
+    if (existing.length > 0 && existing.map((row) => row.name).join() === wanted.join()) continue;
+    // The full-text table is derived data: rebuilt from the current-state table when the text fields change.
+    await database.transaction(async () => {
+      await database.run(`DROP TABLE IF EXISTS "${fts}"`);
+      for (const suffix of ['insert', 'delete', 'update']) await database.run(`DROP TRIGGER IF EXISTS "${fts}_${suffix}"`);
+      await database.run(`CREATE VIRTUAL TABLE "${fts}" USING fts5(${columns.join(', ')}, tokenize = 'unicode61')`);
+      const newValues = columns.map((column) => `new.${column}`).join(', ');
+      await database.run(`CREATE TRIGGER "${fts}_insert" AFTER INSERT ON "${table}" BEGIN
+        INSERT INTO "${fts}"(rowid, ${columns.join(', ')}) VALUES (new.rowid, ${newValues}); END`);
+      await database.run(`CREATE TRIGGER "${fts}_delete" AFTER DELETE ON "${table}" BEGIN
+        DELETE FROM "${fts}" WHERE rowid = old.rowid; END`);
+      await database.run(`CREATE TRIGGER "${fts}_update" AFTER UPDATE OF ${columns.join(', ')} ON "${table}" BEGIN
+        DELETE FROM "${fts}" WHERE rowid = old.rowid;
+        INSERT INTO "${fts}"(rowid, ${columns.join(', ')}) VALUES (new.rowid, ${newValues}); END`);
+      await database.run(`INSERT INTO "${fts}"(rowid, ${columns.join(', ')}) SELECT rowid, ${columns.join(', ')} FROM "${table}"`);
+    });
+  }
+}
+
+async function postgresExtras(database: Database): Promise<void> {
+  await database.run(`CREATE OR REPLACE FUNCTION "${REVISIONS_TABLE}_immutable"() RETURNS trigger AS $$
+    BEGIN IF OLD.status = 'stable' THEN RAISE EXCEPTION '${IMMUTABLE_MESSAGE}'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await database.run(`CREATE OR REPLACE TRIGGER "${REVISIONS_TABLE}_immutable" BEFORE UPDATE ON "${REVISIONS_TABLE}"
+    FOR EACH ROW EXECUTE FUNCTION "${REVISIONS_TABLE}_immutable"()`);
+}
+
+/** The tsvector a PostgreSQL current-state table keeps for `q` searches. */
+function postgresSearchExpression(model: ResourceModel): string {
+  return `to_tsvector('simple'::regconfig, ${model.textFields.map((field) => `coalesce("${field.column}", '')`).join(` || ' ' || `)})`;
+}
