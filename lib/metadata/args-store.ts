@@ -20,7 +20,28 @@ export function noteProperty(target: Function, property: string): ClassArgs {
   return args;
 }
 
-/** The recorded args of `target`, or undefined when no Strata decorator touched it. */
+/**
+ * The recorded args of `target` with its base classes' property decorators merged in: base
+ * properties come first, and a subclass's decorator replaces the base's of the same kind.
+ * Class decorators (`@Resource`, `@Versioned`) are not inherited. Undefined when no Strata
+ * decorator touched the class or its bases.
+ */
 export function readArgs(target: Function): ClassArgs | undefined {
-  return store.get(target);
+  const chain: ClassArgs[] = [];
+  for (let current = target; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
+    const args = store.get(current);
+    if (args) chain.unshift(args);
+  }
+  if (chain.length === 0) return undefined;
+  const own = store.get(target);
+  const merged: ClassArgs = {
+    target, resource: own?.resource, versioned: own?.versioned, indexed: new Map(), fields: new Map(), refs: new Map(), order: [],
+  };
+  for (const args of chain) {
+    for (const property of args.order) if (!merged.order.includes(property)) merged.order.push(property);
+    for (const [property, options] of args.indexed) merged.indexed.set(property, options);
+    for (const [property, field] of args.fields) merged.fields.set(property, field);
+    for (const [property, ref] of args.refs) merged.refs.set(property, ref);
+  }
+  return merged;
 }

@@ -25,7 +25,11 @@ export function buildModels(classes: readonly Function[]): BuildResult {
     return { models: [], problems: ['Reflect.getMetadata is missing: add `import \'reflect-metadata\';` once, before your resources are imported'] };
   }
   const models: ResourceModel[] = [];
-  for (const target of classes) {
+  for (const [index, target] of classes.entries()) {
+    if (typeof target === 'function' && classes.indexOf(target) !== index) {
+      problems.push(`${target.name}: listed more than once in resources; list it once`);
+      continue;
+    }
     const model = buildModel(target, classes, problems);
     if (model) models.push(model);
   }
@@ -47,13 +51,17 @@ function buildModel(target: Function, classes: readonly Function[], problems: st
   const properties = collectProperties(target, args);
   if (properties.length > 0 && properties.every((property) => designType(target, property) === undefined)) {
     problems.push(`${className}: no design:type metadata was emitted; set "emitDecoratorMetadata": true and "experimentalDecorators": true in tsconfig.json and build with tsc (esbuild-based runners drop it)`);
+    // Every field would fail for the same reason; one problem with the real fix says it better.
+    return undefined;
   }
   const fields: FieldModel[] = [];
   const columns = new Map<string, string>();
   for (const property of properties) {
     const field = buildField(target, property, args, classes, problems, new Set([target]));
     if (!field) continue;
-    if (field.column) {
+    if (field.column === 'id') {
+      problems.push(`${className}.${property}: its column "id" is the resource id's column; rename the property`);
+    } else if (field.column) {
       const clash = columns.get(field.column);
       if (clash) problems.push(`${className}.${property}: its column "${field.column}" clashes with ${className}.${clash}; rename one of them`);
       columns.set(field.column, property);
@@ -62,7 +70,7 @@ function buildModel(target: Function, classes: readonly Function[], problems: st
   }
   const versioning = buildVersioning(className, args, problems);
   const name = args.resource.name ?? className;
-  if (!PROPERTY_NAME.test(name)) problems.push(`${className}: resource name "${name}" must start with a letter and hold only letters, digits and _`);
+  if (!PROPERTY_NAME.test(name)) problems.push(`${className}: resource name "${name}" must start with a letter and hold only letters, digits and _; change @Resource({ name })`);
   return deepFreeze({
     target,
     name,
@@ -99,13 +107,16 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
   const refArgs = args?.refs.get(property);
   const indexedArgs = args?.indexed.get(property);
   const resolveNested = (nested: Function): FieldType | { problem: string } => {
-    if (classes.includes(nested)) return { problem: `it holds a resource class; point at it with @Ref(() => ${nested.name}) and an id field` };
+    if (classes.includes(nested) || readArgs(nested)?.resource) return { problem: `it holds a resource class; point at it with @Ref(() => ${nested.name}) and an id field` };
     if (visiting.has(nested)) return { problem: `${nested.name} contains itself; store it as @Field('json')` };
+    if (nestedProperties(nested).length === 0) {
+      return { problem: `${nested.name} has no decorated properties, so nothing of it would be stored; decorate its properties (e.g. @IsString()) or use @Field('json')` };
+    }
     const nestedFields = nestedClassFields(nested, classes, problems, new Set([...visiting, nested]));
     return { kind: 'object', target: nested, fields: nestedFields };
   };
   let resolved: FieldType | { problem: string };
-  if (refArgs) resolved = { kind: 'string' };
+  if (refArgs) resolved = refType(target, property);
   else if (fieldArgs?.type !== undefined) resolved = typeFromFieldArg(fieldArgs.type, resolveNested);
   else resolved = typeFromMetadata(target, property, facts, resolveNested);
   if ('problem' in resolved) {
@@ -142,12 +153,24 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
   };
 }
 
+/** A `@Ref` holds one id, which is a string; anything else `design:type` shows is a mistake. */
+function refType(target: Function, property: string): FieldType | { problem: string } {
+  const reflected = designType(target, property);
+  if (reflected === String || reflected === undefined) return { kind: 'string' };
+  return { problem: '@Ref stores one id, a string; declare the property as `string`' };
+}
+
+/** Every decorated property of a nested class, by Strata's decorators or class-validator's. */
+function nestedProperties(nested: Function): string[] {
+  const args = readArgs(nested);
+  return args ? collectProperties(nested, args) : validatedProperties(nested);
+}
+
 /** Fields of a nested (non-resource) class, described by the same decorators. */
 function nestedClassFields(nested: Function, classes: readonly Function[], problems: string[], visiting: Set<Function>): FieldModel[] {
   const args = readArgs(nested);
-  const properties = args ? collectProperties(nested, args) : validatedProperties(nested);
   const fields: FieldModel[] = [];
-  for (const property of properties) {
+  for (const property of nestedProperties(nested)) {
     const field = buildField(nested, property, args, classes, problems, visiting);
     if (!field) continue;
     if (field.indexed) problems.push(`${nested.name}.${property}: @Indexed works on resource fields only, not inside nested classes; remove it`);
@@ -209,7 +232,7 @@ function reportDuplicates(models: ResourceModel[], problems: string[]): void {
   }
   for (const model of models) {
     if (!/^[a-z0-9][a-z0-9\-_/]*$/.test(model.names.path)) {
-      problems.push(`${model.target.name}: path "${model.names.path}" must be lowercase letters, digits, - and _`);
+      problems.push(`${model.target.name}: path "${model.names.path}" must be lowercase letters, digits, - and _; change @Resource({ path })`);
     }
   }
 }

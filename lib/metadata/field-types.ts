@@ -21,7 +21,7 @@ export interface ValidatorFacts {
 
 const STRING_CONSTRAINTS = new Set([
   'isString', 'isEmail', 'isUrl', 'isUUID', 'length', 'minLength', 'maxLength', 'matches', 'isAlpha',
-  'isAlphanumeric', 'isAscii', 'isNotEmpty', 'isLowercase', 'isUppercase', 'isHexColor', 'isIP', 'isMobilePhone',
+  'isAlphanumeric', 'isAscii', 'isLowercase', 'isUppercase', 'isHexColor', 'isIP', 'isMobilePhone',
   'isPhoneNumber', 'contains', 'notContains', 'isJSON', 'isJWT', 'isSemVer', 'isMongoId', 'isSlug',
 ]);
 const KIND_BY_CONSTRAINT: Record<string, FieldKind> = {

@@ -72,13 +72,13 @@ export class Database {
   }
 
   /** Runs a query and returns its rows. */
-  all<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.connection.execute<T[]>(sql, params, 'all', this.scope.getStore());
+  all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.connection.execute<T[]>(sql, [...params], 'all', this.scope.getStore());
   }
 
   /** Runs a statement and returns the number of rows it changed. */
-  async run(sql: string, params: unknown[] = []): Promise<number> {
-    const result = await this.connection.execute<{ affectedRows: number }>(sql, params, 'run', this.scope.getStore());
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.connection.execute<{ affectedRows: number }>(sql, [...params], 'run', this.scope.getStore());
     return result.affectedRows;
   }
 

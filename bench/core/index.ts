@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
+import { bootstrap, Indexed, Resource, Versioned } from '../../lib/index.js';
+import { latencies, percentile, report, throughput } from '../support/measure.js';
+
+/**
+ * Core benchmark: create / get / update / indexed-search throughput through the ResourceManager on
+ * a SQLite file, update cost at 1,000 revisions against 1 revision, and indexed search latency at
+ * 10,000 and 1,000,000 resources. `BENCH_LARGE` changes the large size (default 1,000,000).
+ */
+@Resource()
+@Versioned()
+class Person {
+  @Indexed() @Length(1, 100) name!: string;
+  @Indexed({ unique: true }) @IsEmail() email!: string;
+  @Indexed() @IsInt() @Min(0) age!: number;
+  @IsOptional() @Length(0, 2000) bio?: string;
+}
+
+const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
+const SMALL = 10_000;
+const file = join(tmpdir(), `strata-bench-core-${process.pid}.sqlite`);
+const person = (index: number) => ({ name: `Person ${index}`, email: `person${index}@example.com`, age: index % 90, bio: 'x'.repeat(200) });
+
+async function main(): Promise<void> {
+  const strata = await bootstrap(null, { resources: [Person], database: `sqlite:${file}`, plugins: [], logLevel: 'warn' });
+  const people = strata.manager(Person);
+  console.log(`Strata core benchmark (SQLite file, node ${process.version})`);
+
+  const ids: string[] = [];
+  report('create (one per transaction)', await throughput(2000, async (index) => ids.push((await people.create(person(index))).id)), 'ops/s');
+  report('get by id', await throughput(5000, (index) => people.get(ids[index % ids.length])), 'ops/s');
+  report('update (new revision)', await throughput(2000, (index) => people.update(ids[index % ids.length], { ...person(index % ids.length), age: 1 + (index % 80) })), 'ops/s');
+  report('indexed search (age = n, limit 20)', await throughput(2000, (index) => people.list({ where: { age: index % 90 }, limit: 20 })), 'ops/s');
+
+  // Update cost does not grow with history: 1,000 revisions versus 1.
+  const fresh = await people.create(person(10_000_000));
+  const deep = await people.create(person(10_000_001));
+  for (let revision = 0; revision < 999; revision++) await people.update(deep.id, { ...person(10_000_001), age: revision % 90 });
+  const updateCost = async (id: string, seed: number) => {
+    const samples = await latencies(1000, (index) => people.update(id, { ...person(seed), age: index % 90 }));
+    return percentile(samples, 0.5);
+  };
+  const shallowCost = await updateCost(fresh.id, 10_000_000);
+  const deepCost = await updateCost(deep.id, 10_000_001);
+  report('update p50, resource with 1 revision', shallowCost, 'ms');
+  report('update p50, resource with 1,000+ revisions', deepCost, 'ms');
+  report('update cost ratio (1,000 revisions / 1)', deepCost / shallowCost, 'x', { limit: 1.1 });
+
+  // Search latency as the collection grows from 10,000 to LARGE resources.
+  await fillTo(people, SMALL);
+  const small = await searchLatency(people, SMALL);
+  await fillTo(people, LARGE);
+  const large = await searchLatency(people, LARGE);
+  report(`search p50 at ${SMALL.toLocaleString('en')} resources`, small, 'ms');
+  report(`search p50 at ${LARGE.toLocaleString('en')} resources`, large, 'ms', { limit: 5 });
+  report(`search growth (${LARGE.toLocaleString('en')} / ${SMALL.toLocaleString('en')})`, large / small, 'x', { limit: 2 });
+
+  await strata.close();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+}
+
+type People = ReturnType<Awaited<ReturnType<typeof bootstrap>>['manager']>;
+
+/** Adds resources with createMany (1,000 per transaction) until the collection holds `target`. */
+async function fillTo(people: People, target: number): Promise<void> {
+  let count = await people.count({});
+  const started = Date.now();
+  while (count < target) {
+    const batch = Math.min(1000, target - count);
+    await people.createMany(Array.from({ length: batch }, (_, offset) => person(20_000_000 + count + offset)));
+    count += batch;
+  }
+  if (Date.now() - started > 1000) console.log(`  (filled to ${target.toLocaleString('en')} in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+/** p50 of a mix of indexed searches: equality on a unique field, a range sorted by the field, and an equality page. */
+async function searchLatency(people: People, size: number): Promise<number> {
+  const queries = [
+    (index: number) => people.list({ where: { email: `person${20_000_000 + ((index * 7919) % size)}@example.com` } }),
+    (index: number) => people.list({ where: { age: { gte: index % 80, lt: (index % 80) + 5 } }, sort: 'age', limit: 20 }),
+    (index: number) => people.list({ where: { name: `Person ${20_000_000 + ((index * 104729) % size)}` }, limit: 20 }),
+  ];
+  for (let index = 0; index < 30; index++) await queries[index % 3](index);
+  return percentile(await latencies(600, (index) => queries[index % 3](index)), 0.5);
+}
+
+await main();

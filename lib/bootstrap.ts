@@ -1,0 +1,88 @@
+import { BootstrapError } from './errors/index.js';
+import { buildModels } from './metadata/builder.js';
+import type { ResourceModel } from './metadata/model.js';
+import { HookRegistry } from './manager/hooks.js';
+import { ResourceManager } from './manager/ResourceManager.js';
+import { resolveOptions, type BootstrapOptions } from './config.js';
+import { createLogger } from './logger.js';
+import type { PluginContext } from './plugin/context.js';
+import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
+import { Database, parseDatabaseUrl } from './storage/database.js';
+import { entitySchemas, synchronizeSchema } from './storage/schema.js';
+
+/** The running app, as `bootstrap` returns it. */
+export interface Strata {
+  readonly models: readonly ResourceModel[];
+  readonly hooks: HookRegistry;
+  /** The ResourceManager of a resource class. */
+  manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
+  /** Stops plugins (in reverse order) and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the metadata of `options.resources`, validates it (every problem at once), prepares
+ * storage, runs the plugin phases and mounts everything on `app`.
+ * @example const strata = await bootstrap(app, { resources: [User] });
+ */
+export async function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
+  const resolved = resolveOptions(options);
+  const { models, problems } = buildModels(resolved.resources);
+  const { ordered: plugins, problems: pluginProblems } = orderPlugins(resolved.plugins ?? []);
+  try {
+    parseDatabaseUrl(resolved.database);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  problems.push(...resolved.problems, ...pluginProblems);
+  if (problems.length > 0) throw new BootstrapError(problems);
+
+  const hooks = new HookRegistry();
+  const managers = new Map<Function, ResourceManager>();
+  const manager = <T extends object>(target: new (...args: never[]) => T): ResourceManager<T> => {
+    const found = managers.get(target);
+    if (!found) throw new Error(`${target?.name ?? String(target)} is not a resource of this app; add it to bootstrap's resources`);
+    return found as unknown as ResourceManager<T>;
+  };
+  const context: PluginContext = {
+    app, models, hooks, options: resolved, logger: createLogger(resolved.logLevel), manager,
+    plugins: plugins.map((plugin) => plugin.name),
+  };
+  await runPhase(plugins, 'configure', context);
+  const lateProblems = [...hooks.problems, ...await collectPluginProblems(plugins, context)];
+  if (lateProblems.length > 0) throw new BootstrapError(lateProblems);
+  hooks.seal();
+
+  const database = await Database.open(resolved.database, entitySchemas(models, parseDatabaseUrl(resolved.database).dialect));
+  const started: typeof plugins = [];
+  try {
+    await synchronizeSchema(database, models);
+    const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
+    for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
+    await runPhase(plugins, 'mount', context);
+    for (const plugin of plugins) {
+      await plugin.start?.(context);
+      started.push(plugin);
+    }
+  } catch (error) {
+    await runPhase(started, 'stop', context).catch(() => undefined);
+    await database.close();
+    throw error;
+  }
+
+  let closed = false;
+  return {
+    models,
+    hooks,
+    manager,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await runPhase(started, 'stop', context);
+      } finally {
+        await database.close();
+      }
+    },
+  };
+}

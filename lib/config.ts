@@ -1,0 +1,63 @@
+import type { StrataPlugin } from './plugin/definePlugin.js';
+import type { CurrentUser } from './manager/context.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
+import type { QueryLimits } from './query/index.js';
+
+/** Options of `bootstrap(app, options)`. */
+export interface BootstrapOptions {
+  /** The resource classes, listed explicitly. */
+  resources: Function[];
+  /** Database URL (default `STRATA_DATABASE_URL`, else `sqlite:./data/strata.sqlite`). */
+  database?: string;
+  /** Plugins to run (default: the built-in transport plugins). */
+  plugins?: StrataPlugin[];
+  /** Who is making a request; `null` for anonymous. */
+  currentUser?(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
+  /** Search limits (default from `STRATA_DEFAULT_QUERY_LIMIT` / `STRATA_MAX_QUERY_LIMIT`, else 20 / 1000). */
+  limits?: Partial<QueryLimits>;
+  /** Log level (default `STRATA_LOG_LEVEL`, else `info`). */
+  logLevel?: LogLevel;
+}
+
+/** Options with environment variables and defaults applied. */
+export interface ResolvedOptions {
+  resources: Function[];
+  database: string;
+  plugins?: StrataPlugin[];
+  currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
+  limits: QueryLimits;
+  logLevel: LogLevel;
+  /** Problems with the options themselves. */
+  problems: string[];
+}
+
+/** The default database: a SQLite file under ./data. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/strata.sqlite';
+
+/** Applies environment variables and defaults; problems are collected, not thrown. */
+export function resolveOptions(options: BootstrapOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const problems: string[] = [];
+  const whole = (name: string, value: number | undefined, fallback: number): number => {
+    const raw = value ?? (environment[name] !== undefined ? Number(environment[name]) : fallback);
+    if (!Number.isInteger(raw) || raw < 1) {
+      problems.push(`${name} must be a whole number of at least 1, got ${String(environment[name] ?? value)}`);
+      return fallback;
+    }
+    return raw;
+  };
+  const defaultLimit = whole('STRATA_DEFAULT_QUERY_LIMIT', options.limits?.defaultLimit, 20);
+  const maxLimit = whole('STRATA_MAX_QUERY_LIMIT', options.limits?.maxLimit, 1000);
+  if (defaultLimit > maxLimit) problems.push(`the default query limit (${defaultLimit}) is above the maximum (${maxLimit})`);
+  const logLevel = (options.logLevel ?? environment.STRATA_LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`STRATA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  if (!Array.isArray(options.resources)) problems.push('options.resources must be an array of resource classes');
+  return {
+    resources: Array.isArray(options.resources) ? options.resources : [],
+    database: options.database ?? environment.STRATA_DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    plugins: options.plugins,
+    currentUser: options.currentUser ?? (() => null),
+    limits: { defaultLimit, maxLimit },
+    logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
+    problems,
+  };
+}

@@ -1,0 +1,348 @@
+import { StrataError } from '../errors/index.js';
+import type { ResourceModel } from '../metadata/model.js';
+import type { Database } from '../storage/database.js';
+import { ResourceStore } from '../storage/resource-store.js';
+import { compileQuery, encodeCursor, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
+import type { CallOptions, CurrentUser, WriteOptions } from './context.js';
+import { contentHash } from './hash.js';
+import type { HookContext, HookName, HookRegistry } from './hooks.js';
+import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
+import { checkPreconditions } from './preconditions.js';
+import { ReferenceGuard } from './references.js';
+import {
+  etagOf, revisionEtag, toRevisionEntry, toView, upgrade,
+  type ResourceView, type RevisionEntry, type StoredState,
+} from './state.js';
+import { validateData } from './validate.js';
+
+/** A page of search results. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+/** What the manager needs from the running app. */
+export interface ManagerEnvironment {
+  database: Database;
+  hooks: HookRegistry;
+  limits: QueryLimits;
+  /** The manager of another resource class (for references). */
+  managerOf(target: Function): ResourceManager;
+  models: readonly ResourceModel[];
+}
+
+/**
+ * Every operation on one resource: REST, GraphQL, jobs and the admin UI all call these, so hooks,
+ * validation and revision rules hold whatever the transport. Writes run in one transaction with
+ * their hooks: a hook that throws leaves nothing stored.
+ */
+export class ResourceManager<T extends object = Record<string, unknown>> {
+  /** Row-level SQL of this resource. */
+  readonly store: ResourceStore;
+  private readonly references: ReferenceGuard;
+
+  constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
+    this.store = new ResourceStore(environment.database, model);
+    this.references = new ReferenceGuard(model, environment);
+  }
+
+  /** Creates a resource: revision 1 (a draft with `draft: true`). */
+  create(data: Partial<T> | Record<string, unknown>, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('create', { data, ...options }, options, async () => {
+      const validated = await validateData(this.model, data);
+      this.checkDraftAllowed(options);
+      await this.references.checkTargetsExist(validated);
+      const now = new Date().toISOString();
+      const user = userId(options.user);
+      const state: StoredState = {
+        id: this.model.generateId(), revision: 1, revisionCount: 1, status: options.draft ? 'draft' : 'stable',
+        hash: contentHash(validated), schemaVersion: this.model.versioning.schemaVersion, version: 1,
+        deletedAt: null, deletedBy: null, createdAt: now, createdBy: user, updatedAt: now, updatedBy: user, data: validated,
+      };
+      await this.guardUnique(() => this.store.insertState(state, validated));
+      await this.store.insertRevision({ id: state.id, n: 1, parent: null, status: state.status, hash: state.hash,
+        schemaVersion: state.schemaVersion, data: validated, createdAt: now, createdBy: user });
+      return toView(this.model, state);
+    });
+  }
+
+  /** Creates many resources in one transaction: all are stored or none. */
+  createMany(items: unknown[], options: WriteOptions = {}): Promise<ResourceView[]> {
+    return this.write('createMany', { items, ...options }, options, async () => {
+      if (!Array.isArray(items)) throw StrataError.validation([{ path: '', message: 'expected an array of resources', constraint: 'isArray' }]);
+      const created: ResourceView[] = [];
+      for (const [index, item] of items.entries()) {
+        try {
+          created.push(await this.create(item as Record<string, unknown>, options));
+        } catch (error) {
+          throw prefixErrorPaths(error, `[${index}]`);
+        }
+      }
+      return created;
+    });
+  }
+
+  /** The current state of a resource, or revision `revision` of it. */
+  get(id: string, options: CallOptions & { revision?: number } = {}): Promise<ResourceView> {
+    return this.read('get', { id, ...options }, options, async () => {
+      const state = await this.loadLive(id);
+      if (options.revision === undefined) return toView(this.model, state);
+      const revision = await this.loadRevision(id, options.revision);
+      const view = toView(this.model, { ...state, revision: revision.n, status: revision.status, hash: revision.hash,
+        schemaVersion: revision.schemaVersion, data: revision.data });
+      view._meta.etag = revision.n === state.revision ? etagOf(state) : revisionEtag(revision);
+      return view;
+    });
+  }
+
+  /** Searches resources (DESIGN.md section 3). */
+  list(query: QueryInput = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
+    return this.read('list', { query, ...options }, options, async () => {
+      const parsed = parseQuery(this.model, query, this.environment.limits);
+      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
+      const rows = await this.store.search(compiled.select.sql, compiled.select.params);
+      const pageRows = rows.slice(0, parsed.limit);
+      const page: Page<ResourceView> = {
+        items: pageRows.map((row) => toView(this.model, this.store.stateFromRow(row), parsed.fields)),
+        nextCursor: rows.length > parsed.limit && pageRows.length > 0 ? encodeCursor(parsed, pageRows[pageRows.length - 1]) : null,
+      };
+      if (compiled.count) page.total = await this.countRows(compiled.count.sql, compiled.count.params);
+      return page;
+    });
+  }
+
+  /** Counts the resources matching `where` (and `deleted`, `q`). */
+  count(query: Pick<QueryInput, 'where' | 'filter' | 'q' | 'deleted'> = {}, options: CallOptions = {}): Promise<number> {
+    return this.read('count', { query, ...options }, options, async () => {
+      const parsed = parseQuery(this.model, { ...query, total: true, limit: 0 }, this.environment.limits);
+      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
+      return this.countRows(compiled.count!.sql, compiled.count!.params);
+    });
+  }
+
+  /** Replaces the data: revision n+1 whose parent is the current revision (or changes the current draft). */
+  update(id: string, data: Partial<T> | Record<string, unknown>, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('update', { id, data, ...options }, options, async () => {
+      const state = await this.loadLive(id, true);
+      checkPreconditions(state, options);
+      return this.writeRevision(state, await validateData(this.model, data), options);
+    });
+  }
+
+  /** Applies an RFC 6902 JSON Patch or RFC 7396 merge patch atomically, then writes like `update`. */
+  patch(id: string, patch: unknown, options: WriteOptions & { format?: PatchFormat } = {}): Promise<ResourceView> {
+    return this.write('patch', { id, patch, ...options }, options, async () => {
+      const state = await this.loadLive(id, true);
+      checkPreconditions(state, options);
+      const current = upgrade(this.model, state.data, state.schemaVersion);
+      const patched = applyPatch(current, patch, options.format ?? 'merge-patch');
+      return this.writeRevision(state, await validateData(this.model, patched), options);
+    });
+  }
+
+  /** Soft delete: the resource leaves reads and search, keeps its history and frees its unique values. */
+  delete(id: string, options: WriteOptions = {}): Promise<void> {
+    return this.write('delete', { id, ...options }, options, async () => {
+      const state = await this.loadLive(id, true);
+      checkPreconditions(state, options);
+      await this.references.onTargetDeleted(id, options);
+      const now = new Date().toISOString();
+      const user = userId(options.user);
+      await this.saveState(state, { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 });
+    });
+  }
+
+  /** Undoes a soft delete; restoring a live resource changes nothing. */
+  restore(id: string, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('restore', { id, ...options }, options, async () => {
+      const state = await this.loadExisting(id, true);
+      checkPreconditions(state, options);
+      if (state.deletedAt === null) return toView(this.model, state);
+      const now = new Date().toISOString();
+      const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: userId(options.user), version: state.version + 1 };
+      await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
+      await this.saveState(state, restored);
+      return toView(this.model, restored);
+    });
+  }
+
+  /** Deletes a resource and all its revisions for good. */
+  purge(id: string, options: WriteOptions = {}): Promise<void> {
+    return this.write('purge', { id, ...options }, options, async () => {
+      const state = await this.loadExisting(id, true);
+      checkPreconditions(state, options);
+      if (state.deletedAt === null) await this.references.onTargetDeleted(id, options);
+      await this.store.purge(id);
+    });
+  }
+
+  /** The revision list of a resource, oldest first, paged by `cursor`. */
+  revisions(id: string, options: CallOptions & { limit?: number; cursor?: string } = {}): Promise<Page<RevisionEntry>> {
+    return this.read('revisions', { id, ...options }, options, async () => {
+      await this.loadLive(id);
+      const limit = this.pageLimit(options.limit);
+      const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
+      const revisions = await this.store.listRevisions(id, after, limit + 1);
+      const items = revisions.slice(0, limit).map((revision) => toRevisionEntry(this.model, revision, false));
+      return { items, nextCursor: revisions.length > limit ? encodeRevisionCursor(items[items.length - 1].revision) : null };
+    });
+  }
+
+  /** One revision with its data. */
+  revision(id: string, n: number, options: CallOptions = {}): Promise<RevisionEntry> {
+    return this.read('revision', { id, n, ...options }, options, async () => {
+      await this.loadLive(id);
+      return toRevisionEntry(this.model, await this.loadRevision(id, n), true);
+    });
+  }
+
+  /** The RFC 6902 JSON Patch that turns revision `from` into revision `to`. */
+  diff(id: string, from: number, to: number, options: CallOptions = {}): Promise<ReturnType<typeof diffDocuments>> {
+    return this.read('diff', { id, from, to, ...options }, options, async () => {
+      await this.loadLive(id);
+      const [before, after] = [await this.loadRevision(id, from), await this.loadRevision(id, to)];
+      return diffDocuments(upgrade(this.model, before.data, before.schemaVersion), upgrade(this.model, after.data, after.schemaVersion));
+    });
+  }
+
+  /** Makes revision `n` current without creating one; the next write branches from it. */
+  switch(id: string, n: number, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('switch', { id, n, ...options }, options, async () => {
+      const state = await this.loadLive(id, true);
+      checkPreconditions(state, options);
+      if (n === state.revision) return toView(this.model, state);
+      const revision = await this.loadRevision(id, n);
+      const switched: StoredState = {
+        ...state, revision: n, status: revision.status, hash: revision.hash, schemaVersion: revision.schemaVersion,
+        data: revision.data, updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1,
+      };
+      await this.references.checkTargetsExist(upgrade(this.model, revision.data, revision.schemaVersion));
+      await this.saveState(state, switched);
+      return toView(this.model, switched);
+    });
+  }
+
+  /** Makes the current draft stable. */
+  publish(id: string, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('publish', { id, ...options }, options, async () => {
+      const state = await this.loadLive(id, true);
+      checkPreconditions(state, options);
+      if (state.status !== 'draft') throw StrataError.conflict(`${this.model.name} ${id} has no draft to publish: revision ${state.revision} is stable`);
+      await this.store.publishRevision(id, state.revision);
+      const published: StoredState = { ...state, status: 'stable', updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1 };
+      await this.saveState(state, published);
+      return toView(this.model, published);
+    });
+  }
+
+  /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
+  private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions): Promise<ResourceView> {
+    this.checkDraftAllowed(options);
+    const hash = contentHash(data);
+    if (hash === state.hash && state.schemaVersion === this.model.versioning.schemaVersion) return toView(this.model, state);
+    await this.references.checkTargetsExist(data);
+    const now = new Date().toISOString();
+    const user = userId(options.user);
+    const schemaVersion = this.model.versioning.schemaVersion;
+    const inPlace = Boolean(options.draft) && state.status === 'draft';
+    const n = inPlace ? state.revision : state.revisionCount + 1;
+    const revision = { id: state.id, n, parent: state.revision, status: options.draft ? 'draft' as const : 'stable' as const,
+      hash, schemaVersion, data, createdAt: now, createdBy: user };
+    if (inPlace) await this.store.updateDraft(revision); // keeps the draft's own parent
+    else await this.store.insertRevision(revision);
+    const next: StoredState = { ...state, revision: n, revisionCount: Math.max(n, state.revisionCount), status: revision.status, hash,
+      schemaVersion, data, updatedAt: now, updatedBy: user, version: state.version + 1 };
+    await this.saveState(state, next);
+    const retain = this.model.versioning.retain;
+    if (retain !== undefined && !inPlace && n > retain) await this.store.pruneRevisions(state.id, n - retain, n);
+    return toView(this.model, next);
+  }
+
+  /** Replaces the current-state row, mapping a lost race to CONFLICT and unique violations to UNIQUE_VIOLATION. */
+  private async saveState(previous: StoredState, next: StoredState): Promise<void> {
+    const indexData = upgrade(this.model, next.data, next.schemaVersion);
+    const saved = await this.guardUnique(() => this.store.updateState(next, indexData, previous.version));
+    if (!saved) throw StrataError.conflict(`${this.model.name} ${previous.id} was changed by another request; read it again and retry`);
+  }
+
+  private async guardUnique<R>(work: () => Promise<R>): Promise<R> {
+    try {
+      return await work();
+    } catch (error) {
+      const column = this.environment.database.dialect.uniqueViolation(error, this.model.names.table);
+      const field = column && this.model.indexedFields.find((candidate) => candidate.column === column);
+      if (field) throw StrataError.unique(this.model.name, field.name);
+      throw error;
+    }
+  }
+
+  private async loadExisting(id: string, forUpdate = false): Promise<StoredState> {
+    const state = typeof id === 'string' ? await this.store.findState(id, forUpdate) : undefined;
+    if (!state) throw StrataError.notFound(this.model.name, String(id));
+    return state;
+  }
+
+  private async loadLive(id: string, forUpdate = false): Promise<StoredState> {
+    const state = await this.loadExisting(id, forUpdate);
+    if (state.deletedAt !== null) throw StrataError.gone(this.model.name, id);
+    return state;
+  }
+
+  private async loadRevision(id: string, n: number) {
+    const revision = Number.isInteger(n) ? await this.store.findRevision(id, n) : undefined;
+    if (!revision) throw StrataError.notFound(this.model.name, id, n);
+    return revision;
+  }
+
+  private checkDraftAllowed(options: WriteOptions): void {
+    if (options.draft && !this.model.versioning.drafts) {
+      throw StrataError.badRequest(`${this.model.name} does not keep drafts; enable them with @Versioned({ drafts: true })`);
+    }
+  }
+
+  private pageLimit(limit: number | undefined): number {
+    const { defaultLimit, maxLimit } = this.environment.limits;
+    if (limit === undefined) return defaultLimit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw StrataError.badQuery(`limit must be a whole number from 1 to ${maxLimit}`);
+    return limit;
+  }
+
+  private async countRows(sql: string, params: readonly unknown[]): Promise<number> {
+    const rows = await this.store.search(sql, params);
+    return Number(Object.values(rows[0] ?? { count: 0 })[0]);
+  }
+
+  private read<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: () => Promise<R>): Promise<R> {
+    return this.environment.hooks.run(this.hookContext(operation, input, options), work);
+  }
+
+  private write<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: () => Promise<R>): Promise<R> {
+    return this.environment.database.transaction(() => this.environment.hooks.run(this.hookContext(operation, input, options), work));
+  }
+
+  private hookContext(operation: HookName, input: Record<string, unknown>, options: CallOptions): HookContext {
+    return { operation, model: this.model, user: options.user ?? null, input, state: {} };
+  }
+}
+
+function userId(user: CurrentUser | null | undefined): string | null {
+  return user?.id ?? null;
+}
+
+function encodeRevisionCursor(n: number): string {
+  return Buffer.from(`r:${n}`).toString('base64url');
+}
+
+function decodeRevisionCursor(cursor: string): number {
+  const match = /^r:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw StrataError.badQuery('cursor is not a revision-list cursor; pass nextCursor from the previous page');
+  return Number(match[1]);
+}
+
+function prefixErrorPaths(error: unknown, prefix: string): unknown {
+  if (error instanceof StrataError && error.errors.length > 0) {
+    return new StrataError(error.code, error.message, error.errors.map((detail) => ({ ...detail, path: `${prefix}.${detail.path}`.replace(/\.$/, '') })));
+  }
+  return error;
+}

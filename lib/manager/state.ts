@@ -1,0 +1,123 @@
+import type { ResourceModel } from '../metadata/model.js';
+
+/** The current state of one resource as stored in its current-state row. */
+export interface StoredState {
+  id: string;
+  revision: number;
+  revisionCount: number;
+  status: RevisionStatus;
+  hash: string;
+  schemaVersion: number;
+  /** Counts every change of the row; drives the ETag and guards against lost updates. */
+  version: number;
+  deletedAt: string | null;
+  deletedBy: string | null;
+  createdAt: string;
+  createdBy: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A stable revision never changes; a draft can be changed in place until it is published. */
+export type RevisionStatus = 'stable' | 'draft';
+
+/** One stored revision. */
+export interface StoredRevision {
+  id: string;
+  n: number;
+  parent: number | null;
+  status: RevisionStatus;
+  hash: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** `_meta` of a resource in its JSON representation (DESIGN.md section 2). */
+export interface ResourceMeta {
+  revision: number;
+  revisionId: string;
+  revisionCount: number;
+  etag: string;
+  status: RevisionStatus;
+  deleted: boolean;
+  schemaVersion: number;
+  createdAt: string;
+  createdBy: string | null;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** A resource as clients see it: `{ id, ...fields, _meta }`. */
+export type ResourceView = { id: string; _meta: ResourceMeta } & Record<string, unknown>;
+
+/** A revision list entry; reading one revision adds `data`. */
+export interface RevisionEntry {
+  revision: number;
+  revisionId: string;
+  parent: number | null;
+  status: RevisionStatus;
+  hash: string;
+  schemaVersion: number;
+  createdAt: string;
+  createdBy: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** The strong ETag of a current state; it changes whenever the row changes. */
+export function etagOf(state: Pick<StoredState, 'revision' | 'version' | 'hash'>): string {
+  return `"${state.revision}.${state.version}.${state.hash.slice(7, 23)}"`;
+}
+
+/** The ETag of one immutable revision (used when a client reads `?revision=n`). */
+export function revisionEtag(revision: Pick<StoredRevision, 'n' | 'hash'>): string {
+  return `"r${revision.n}.${revision.hash.slice(7, 23)}"`;
+}
+
+/** Applies the model's migrations to data written at `fromVersion` (lazy upgrade on read). */
+export function upgrade(model: ResourceModel, data: Record<string, unknown>, fromVersion: number): Record<string, unknown> {
+  let upgraded = data;
+  for (let version = fromVersion + 1; version <= model.versioning.schemaVersion; version++) {
+    upgraded = model.versioning.migrations[version]({ ...upgraded });
+  }
+  return upgraded;
+}
+
+/** The client view of a current state, with old data upgraded to the current schema. */
+export function toView(model: ResourceModel, state: StoredState, fields?: readonly string[]): ResourceView {
+  const data = upgrade(model, state.data, state.schemaVersion);
+  const view: Record<string, unknown> = { id: state.id };
+  for (const [key, value] of Object.entries(data)) if (!fields || fields.includes(key)) view[key] = value;
+  view._meta = {
+    revision: state.revision,
+    revisionId: `${state.id}:${state.revision}`,
+    revisionCount: state.revisionCount,
+    etag: etagOf(state),
+    status: state.status,
+    deleted: state.deletedAt !== null,
+    schemaVersion: state.schemaVersion,
+    createdAt: state.createdAt,
+    createdBy: state.createdBy,
+    updatedAt: state.updatedAt,
+    updatedBy: state.updatedBy,
+  } satisfies ResourceMeta;
+  return view as ResourceView;
+}
+
+/** A revision as a list entry, or with its (upgraded) data. */
+export function toRevisionEntry(model: ResourceModel, revision: StoredRevision, withData: boolean): RevisionEntry {
+  const entry: RevisionEntry = {
+    revision: revision.n,
+    revisionId: `${revision.id}:${revision.n}`,
+    parent: revision.parent,
+    status: revision.status,
+    hash: revision.hash,
+    schemaVersion: revision.schemaVersion,
+    createdAt: revision.createdAt,
+    createdBy: revision.createdBy,
+  };
+  if (withData) entry.data = upgrade(model, revision.data, revision.schemaVersion);
+  return entry;
+}

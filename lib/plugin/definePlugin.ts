@@ -1,0 +1,38 @@
+import type { PluginContext } from './context.js';
+
+/**
+ * A plugin: a named object with optional phases. Bootstrap runs them in a fixed order:
+ * `configure` (every plugin, dependency order) → `validate` (problems from all plugins reported
+ * together) → storage is prepared → `mount` → `start`; `stop` runs in reverse order on close.
+ */
+export interface StrataPlugin {
+  readonly name: string;
+  /** Plugins that must be present and run before this one. */
+  readonly dependsOn?: readonly string[];
+  /** Register hooks, read options, claim traits. */
+  configure?(context: PluginContext): void | Promise<void>;
+  /** Return problems (each naming `Class.property` or the option, and the fix); all are reported at once. */
+  validate?(context: PluginContext): string[] | void | Promise<string[] | void>;
+  /** Attach routes to the app. */
+  mount?(context: PluginContext): void | Promise<void>;
+  /** Start background work (workers, timers). */
+  start?(context: PluginContext): void | Promise<void>;
+  /** Stop what `start` started; runs in reverse plugin order. */
+  stop?(context: PluginContext): void | Promise<void>;
+}
+
+/**
+ * Declares a plugin; checks the shape so mistakes surface where the plugin is written.
+ * @example export const audit = definePlugin({ name: 'audit', configure({ hooks }) { hooks.after('*', log); } });
+ */
+export function definePlugin<P extends StrataPlugin>(plugin: P): P {
+  if (!plugin || typeof plugin.name !== 'string' || plugin.name.length === 0) {
+    throw new TypeError('definePlugin: a plugin needs a non-empty name');
+  }
+  for (const phase of ['configure', 'validate', 'mount', 'start', 'stop'] as const) {
+    if (plugin[phase] !== undefined && typeof plugin[phase] !== 'function') {
+      throw new TypeError(`definePlugin: ${plugin.name}.${phase} must be a function`);
+    }
+  }
+  return Object.freeze(plugin);
+}

@@ -1,0 +1,150 @@
+import type { ResourceModel } from '../metadata/model.js';
+import type { StoredRevision, StoredState } from '../manager/state.js';
+import type { Database, Row } from './database.js';
+import { REVISIONS_TABLE, SYSTEM_COLUMNS as C } from './schema.js';
+
+/**
+ * The SQL of one resource's rows: its current-state row and its revisions. Every statement is
+ * parameterized; identifiers come from the model, never from a request.
+ */
+export class ResourceStore {
+  private readonly table: string;
+  private readonly stateColumns: string[];
+  private readonly insertStateSql: string;
+  private readonly updateStateSql: string;
+
+  constructor(private readonly database: Database, private readonly model: ResourceModel) {
+    this.table = `"${model.names.table}"`;
+    const fieldColumns = model.indexedFields.map((field) => field.column!);
+    this.stateColumns = ['id', C.revision, C.revisionCount, C.status, C.hash, C.schemaVersion, C.version, C.deletedAt,
+      C.deletedBy, C.createdAt, C.createdBy, C.updatedAt, C.updatedBy, C.data, ...fieldColumns];
+    const quoted = this.stateColumns.map((column) => `"${column}"`);
+    this.insertStateSql = `INSERT INTO ${this.table} (${quoted.join(', ')}) VALUES (${quoted.map(() => '?').join(', ')})`;
+    this.updateStateSql = `UPDATE ${this.table} SET ${quoted.slice(1).map((column) => `${column} = ?`).join(', ')} WHERE "id" = ? AND "${C.version}" = ?`;
+  }
+
+  /** The current state of `id`, or undefined. `forUpdate` locks the row until the transaction ends. */
+  async findState(id: string, forUpdate = false): Promise<StoredState | undefined> {
+    const rows = await this.database.all(`SELECT * FROM ${this.table} WHERE "id" = ?${forUpdate ? this.database.dialect.lockForUpdate : ''}`, [id]);
+    return rows[0] && this.stateFromRow(rows[0]);
+  }
+
+  /** Turns a current-state row (as a query returned it) into a StoredState. */
+  stateFromRow(row: Row): StoredState {
+    return {
+      id: String(row.id),
+      revision: Number(row[C.revision]),
+      revisionCount: Number(row[C.revisionCount]),
+      status: row[C.status] as StoredState['status'],
+      hash: String(row[C.hash]),
+      schemaVersion: Number(row[C.schemaVersion]),
+      version: Number(row[C.version]),
+      deletedAt: (row[C.deletedAt] as string | null) ?? null,
+      deletedBy: (row[C.deletedBy] as string | null) ?? null,
+      createdAt: String(row[C.createdAt]),
+      createdBy: (row[C.createdBy] as string | null) ?? null,
+      updatedAt: String(row[C.updatedAt]),
+      updatedBy: (row[C.updatedBy] as string | null) ?? null,
+      data: this.database.dialect.parseJson(row[C.data]),
+    };
+  }
+
+  /** Inserts a new current-state row. `indexData` is the data the indexed columns are taken from. */
+  async insertState(state: StoredState, indexData: Record<string, unknown>): Promise<void> {
+    await this.database.run(this.insertStateSql, this.stateValues(state, indexData));
+  }
+
+  /** Replaces the current-state row if nobody changed it since `expectedVersion`; false when somebody did. */
+  async updateState(state: StoredState, indexData: Record<string, unknown>, expectedVersion: number): Promise<boolean> {
+    const values = this.stateValues(state, indexData).slice(1);
+    return (await this.database.run(this.updateStateSql, [...values, state.id, expectedVersion])) === 1;
+  }
+
+  private stateValues(state: StoredState, indexData: Record<string, unknown>): unknown[] {
+    const dialect = this.database.dialect;
+    return [
+      state.id, state.revision, state.revisionCount, state.status, state.hash, state.schemaVersion, state.version,
+      state.deletedAt, state.deletedBy, state.createdAt, state.createdBy, state.updatedAt, state.updatedBy,
+      JSON.stringify(state.data),
+      ...this.model.indexedFields.map((field) => dialect.toDatabase(field.type.kind, indexData[field.name] ?? null)),
+    ];
+  }
+
+  /** Deletes the current-state row and every revision of `id`. */
+  async purge(id: string): Promise<void> {
+    await this.database.run(`DELETE FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ?`, [this.model.name, id]);
+    await this.database.run(`DELETE FROM ${this.table} WHERE "id" = ?`, [id]);
+  }
+
+  /** Stores a new revision. */
+  async insertRevision(revision: StoredRevision): Promise<void> {
+    await this.database.run(
+      `INSERT INTO "${REVISIONS_TABLE}" ("resource", "id", "n", "parent", "status", "hash", "schema_version", "data", "created_at", "created_by") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [this.model.name, revision.id, revision.n, revision.parent, revision.status, revision.hash, revision.schemaVersion,
+        JSON.stringify(revision.data), revision.createdAt, revision.createdBy]);
+  }
+
+  /** Changes a draft revision in place (the database refuses this for stable ones). */
+  async updateDraft(revision: StoredRevision): Promise<void> {
+    await this.database.run(
+      `UPDATE "${REVISIONS_TABLE}" SET "hash" = ?, "schema_version" = ?, "data" = ?, "created_at" = ?, "created_by" = ? WHERE "resource" = ? AND "id" = ? AND "n" = ? AND "status" = 'draft'`,
+      [revision.hash, revision.schemaVersion, JSON.stringify(revision.data), revision.createdAt, revision.createdBy, this.model.name, revision.id, revision.n]);
+  }
+
+  /** Makes draft revision `n` stable. */
+  async publishRevision(id: string, n: number): Promise<void> {
+    await this.database.run(`UPDATE "${REVISIONS_TABLE}" SET "status" = 'stable' WHERE "resource" = ? AND "id" = ? AND "n" = ? AND "status" = 'draft'`,
+      [this.model.name, id, n]);
+  }
+
+  /** Revision `n` of `id`, or undefined. */
+  async findRevision(id: string, n: number): Promise<StoredRevision | undefined> {
+    const rows = await this.database.all(`SELECT * FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ? AND "n" = ?`, [this.model.name, id, n]);
+    return rows[0] && this.revisionFromRow(rows[0]);
+  }
+
+  /** Up to `limit` revisions of `id` numbered above `after`, oldest first. */
+  async listRevisions(id: string, after: number, limit: number): Promise<StoredRevision[]> {
+    const rows = await this.database.all(
+      `SELECT * FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ? AND "n" > ? ORDER BY "n" LIMIT ?`,
+      [this.model.name, id, after, limit]);
+    return rows.map((row) => this.revisionFromRow(row));
+  }
+
+  /** Every revision of `id`, oldest first (for export). */
+  async allRevisions(id: string): Promise<StoredRevision[]> {
+    const rows = await this.database.all(`SELECT * FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ? ORDER BY "n"`, [this.model.name, id]);
+    return rows.map((row) => this.revisionFromRow(row));
+  }
+
+  /** Deletes revisions numbered `upTo` or lower, except `keep` (the current one). */
+  async pruneRevisions(id: string, upTo: number, keep: number): Promise<void> {
+    await this.database.run(`DELETE FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ? AND "n" <= ? AND "n" <> ?`,
+      [this.model.name, id, upTo, keep]);
+  }
+
+  /** Runs a compiled search and returns the matching current-state rows. */
+  search(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.database.all(sql, params);
+  }
+
+  /** Ids of live resources whose `column` equals `value` (used by reference checks). */
+  async idsWhere(column: string, value: string): Promise<string[]> {
+    const rows = await this.database.all(`SELECT "id" FROM ${this.table} WHERE "${column}" = ? AND "${C.deletedAt}" IS NULL`, [value]);
+    return rows.map((row) => String(row.id));
+  }
+
+  private revisionFromRow(row: Row): StoredRevision {
+    return {
+      id: String(row.id),
+      n: Number(row.n),
+      parent: row.parent === null || row.parent === undefined ? null : Number(row.parent),
+      status: row.status as StoredRevision['status'],
+      hash: String(row.hash),
+      schemaVersion: Number(row.schema_version),
+      data: this.database.dialect.parseJson(row.data),
+      createdAt: String(row.created_at),
+      createdBy: (row.created_by as string | null) ?? null,
+    };
+  }
+}
