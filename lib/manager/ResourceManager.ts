@@ -13,6 +13,7 @@ import {
   etagOf, revisionEtag, toRevisionEntry, toView, upgrade,
   type ResourceView, type RevisionEntry, type StoredState,
 } from './state.js';
+import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
 import { validateData } from './validate.js';
 
 /** A page of search results. */
@@ -233,6 +234,34 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const published: StoredState = { ...state, status: 'stable', updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1 };
       await this.saveState(state, published);
       return toView(this.model, published);
+    });
+  }
+
+  /** Every resource (deleted ones too) with its full history, for `_export`. */
+  exportRecords(options: CallOptions = {}): AsyncGenerator<ExportRecord> {
+    const records = exportRecords(this.store);
+    // The export hook wraps reading the first record, so a hook can refuse before anything is sent.
+    const first = () => this.read('export', { ...options }, options, () => records.next());
+    return (async function* () {
+      const head = await first();
+      if (head.done) return;
+      yield head.value;
+      yield* records;
+    })();
+  }
+
+  /** Imports `_export` records with their history in one transaction; an id that exists already is a CONFLICT. */
+  importRecords(records: unknown[], options: CallOptions = {}): Promise<string[]> {
+    return this.write('import', { records, ...options }, options, async () => {
+      const ids: string[] = [];
+      for (const [line, record] of records.entries()) {
+        const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
+        if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
+        await this.guardUnique(() => this.store.insertState(state, indexData));
+        for (const revision of revisions) await this.store.insertRevision(revision);
+        ids.push(state.id);
+      }
+      return ids;
     });
   }
 

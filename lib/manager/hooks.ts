@@ -5,7 +5,7 @@ import type { CurrentUser } from './context.js';
 /** The closed list of ResourceManager operations hooks can wrap. */
 export const HOOK_NAMES = [
   'create', 'createMany', 'get', 'list', 'count', 'update', 'patch', 'delete', 'restore', 'purge',
-  'revisions', 'revision', 'diff', 'switch', 'publish', 'import',
+  'revisions', 'revision', 'diff', 'switch', 'publish', 'export', 'import',
 ] as const;
 
 /** One of the operations in `HOOK_NAMES`. */

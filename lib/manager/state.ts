@@ -85,11 +85,19 @@ export function upgrade(model: ResourceModel, data: Record<string, unknown>, fro
   return upgraded;
 }
 
+/** `data` with keys in model order (PostgreSQL's jsonb does not keep key order), then any others a migration added. */
+export function inModelOrder(model: ResourceModel, data: Record<string, unknown>): Record<string, unknown> {
+  const ordered: Record<string, unknown> = {};
+  for (const field of model.fields) if (Object.hasOwn(data, field.name)) ordered[field.name] = data[field.name];
+  for (const [key, value] of Object.entries(data)) if (!Object.hasOwn(ordered, key)) ordered[key] = value;
+  return ordered;
+}
+
 /** The client view of a current state, with old data upgraded to the current schema. */
 export function toView(model: ResourceModel, state: StoredState, fields?: readonly string[]): ResourceView {
   const data = upgrade(model, state.data, state.schemaVersion);
   const view: Record<string, unknown> = { id: state.id };
-  for (const [key, value] of Object.entries(data)) if (!fields || fields.includes(key)) view[key] = value;
+  for (const [key, value] of Object.entries(inModelOrder(model, data))) if (!fields || fields.includes(key)) view[key] = value;
   view._meta = {
     revision: state.revision,
     revisionId: `${state.id}:${state.revision}`,
@@ -118,6 +126,6 @@ export function toRevisionEntry(model: ResourceModel, revision: StoredRevision, 
     createdAt: revision.createdAt,
     createdBy: revision.createdBy,
   };
-  if (withData) entry.data = upgrade(model, revision.data, revision.schemaVersion);
+  if (withData) entry.data = inModelOrder(model, upgrade(model, revision.data, revision.schemaVersion));
   return entry;
 }

@@ -137,13 +137,21 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
     if (!classes.includes(refTarget)) {
       problems.push(`${where}: @Ref points at ${refTarget?.name ?? String(refTarget)}, which is not in bootstrap's resources; add it to resources`);
     }
-    ref = { target: refTarget, onDelete: refArgs.options.onDelete ?? 'restrict' };
+    const onDelete = refArgs.options.onDelete ?? 'restrict';
+    if (!['restrict', 'cascade', 'setNull'].includes(onDelete)) {
+      problems.push(`${where}: @Ref onDelete must be 'restrict', 'cascade' or 'setNull', got ${JSON.stringify(onDelete)}`);
+    }
+    const optional = facts.optional || Boolean(refArgs.options.optional);
+    if (onDelete === 'setNull' && !optional) {
+      problems.push(`${where}: @Ref onDelete 'setNull' clears the field, so it must be optional; add @IsOptional() or { optional: true }`);
+    }
+    ref = { target: refTarget, onDelete };
   }
   return {
     name: property,
     type,
     optional: facts.optional || Boolean(fieldArgs?.options.optional) || Boolean(refArgs?.options.optional),
-    nullable: Boolean(fieldArgs?.options.nullable) || facts.optional,
+    nullable: Boolean(fieldArgs?.options.nullable) || facts.optional || Boolean(refArgs?.options.optional),
     description: fieldArgs?.options.description,
     indexed,
     unique: Boolean(indexedArgs?.unique),
@@ -237,10 +245,13 @@ function reportDuplicates(models: ResourceModel[], problems: string[]): void {
   }
 }
 
+/** Objects the user owns (enum objects, migrations) are referenced, never frozen. */
+const USER_OWNED_KEYS = new Set(['enumObject', 'migrations']);
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Map)) {
     Object.freeze(value);
-    for (const child of Object.values(value)) if (typeof child === 'object') deepFreeze(child);
+    for (const [key, child] of Object.entries(value)) if (typeof child === 'object' && !USER_OWNED_KEYS.has(key)) deepFreeze(child);
   }
   return value;
 }

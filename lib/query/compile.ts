@@ -160,15 +160,17 @@ function keyAfter(key: SortKey, value: CursorValue, dialect: Dialect): Fragment 
   const nullsFirst = dialect.nullsLargest === key.descending;
   if (value === null) return nullsFirst ? { sql: `${target} IS NOT NULL`, params: [] } : NEVER;
   const comparison = { sql: `${target} ${key.descending ? '<' : '>'} ?`, params: [dialect.toDatabase(key.field.kind, value)] };
-  return nullsFirst ? comparison : { sql: `(${comparison.sql} OR ${target} IS NULL)`, params: comparison.params };
+  if (nullsFirst || key.field.neverNull) return comparison;
+  return { sql: `(${comparison.sql} OR ${target} IS NULL)`, params: comparison.params };
 }
 
 /**
  * A redundant range on the first sort key (`k1 >= v1` ascending) that lets the database seek in
- * the `(k1, id)` index instead of scanning from the start. Valid only when NULLs come first,
- * since rows with a NULL key would otherwise follow too.
+ * the `(k1, id)` index instead of scanning from the start. Valid only when no NULL can follow the
+ * boundary: NULLs sort first, or the column has none.
  */
 function leadingBound(key: SortKey, value: CursorValue, dialect: Dialect): Fragment | undefined {
-  if (value === null || dialect.nullsLargest !== key.descending) return undefined;
+  const nullsFirst = dialect.nullsLargest === key.descending;
+  if (value === null || !(nullsFirst || key.field.neverNull)) return undefined;
   return { sql: `${column(key.field)} ${key.descending ? '<=' : '>='} ?`, params: [dialect.toDatabase(key.field.kind, value)] };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StrataError } from '../errors/StrataError.js';
-import type { QueryableKind } from './fields.js';
+import type { QueryableField } from './fields.js';
 import type { Condition, CursorValue, ParsedQuery, SortKey } from './parse.js';
 
 /** The parts of a query a cursor is bound to: change any of them and old cursors stop working. */
@@ -13,6 +13,7 @@ export interface CursorScope {
 
 const MAX_CURSOR_LENGTH = 4096;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const MALFORMED = 'malformed; pass the nextCursor of a previous page unchanged';
 
 /**
  * A short fingerprint of the sort, filter, `q` and `deleted` of a query. A cursor carries it, so a
@@ -44,15 +45,13 @@ export function encodeCursor(parsed: Pick<ParsedQuery, 'sort' | 'signature'>, ro
  */
 export function decodeCursor(cursor: string, signature: string, sort: readonly SortKey[]): CursorValue[] {
   const payload = readPayload(cursor);
-  if (!payload) throw cursorError('cursor is malformed; use the nextCursor of a previous page unchanged', 'cursor');
+  if (!payload) throw cursorError(MALFORMED, 'cursor');
   if (payload.s !== signature) {
-    throw cursorError('cursor was made for another query (its sort, filter, q or deleted differ); repeat the query of the page it came from, or start again without cursor', 'cursorScope');
+    throw cursorError('made for another query (its sort, filter, q or deleted differ); repeat the query of the page it came from, or start again without cursor', 'cursorScope');
   }
   const values = payload.k;
-  const fits = values.length === sort.length
-    && values.every((value, index) => fitsColumn(sort[index].field.kind, value))
-    && typeof values[values.length - 1] === 'string';
-  if (!fits) throw cursorError('cursor is malformed; use the nextCursor of a previous page unchanged', 'cursor');
+  const fits = values.length === sort.length && values.every((value, index) => fitsColumn(sort[index].field, value));
+  if (!fits) throw cursorError(MALFORMED, 'cursor');
   return values;
 }
 
@@ -67,10 +66,10 @@ function readPayload(cursor: string): { s: unknown; k: CursorValue[] } | undefin
   }
 }
 
-/** True when `value` is something the column of a field of this kind can hold, as the driver returns it. */
-function fitsColumn(kind: QueryableKind, value: unknown): boolean {
-  if (value === null) return true;
-  switch (kind) {
+/** True when `value` is something the column of `field` can hold, as the driver returns it. */
+function fitsColumn(field: QueryableField, value: unknown): boolean {
+  if (value === null) return !field.neverNull;
+  switch (field.kind) {
     // PostgreSQL's driver returns bigint columns as strings.
     case 'integer':
     case 'number': return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value));
@@ -82,5 +81,5 @@ function fitsColumn(kind: QueryableKind, value: unknown): boolean {
 }
 
 function cursorError(message: string, constraint: string): StrataError {
-  return StrataError.badQuery(message, [{ path: 'cursor', message, constraint }]);
+  return StrataError.badQuery(`cursor: ${message}`, [{ path: 'cursor', message: `cursor: ${message}`, constraint }]);
 }

@@ -13,15 +13,17 @@ export interface QueryableField {
   readonly kind: QueryableKind;
   /** The allowed values of an enum field. */
   readonly values?: readonly (string | number)[];
+  /** The column is NOT NULL, so keyset paging needs no NULL cases for it. */
+  readonly neverNull?: boolean;
 }
 
 /** The `_meta.*` fields every resource can be filtered and sorted by. */
 export const META_FIELDS: readonly QueryableField[] = Object.freeze([
-  { name: '_meta.createdAt', column: SYSTEM_COLUMNS.createdAt, kind: 'date' },
-  { name: '_meta.updatedAt', column: SYSTEM_COLUMNS.updatedAt, kind: 'date' },
+  { name: '_meta.createdAt', column: SYSTEM_COLUMNS.createdAt, kind: 'date', neverNull: true },
+  { name: '_meta.updatedAt', column: SYSTEM_COLUMNS.updatedAt, kind: 'date', neverNull: true },
   { name: '_meta.createdBy', column: SYSTEM_COLUMNS.createdBy, kind: 'string' },
   { name: '_meta.updatedBy', column: SYSTEM_COLUMNS.updatedBy, kind: 'string' },
-  { name: '_meta.status', column: SYSTEM_COLUMNS.status, kind: 'enum', values: ['stable', 'draft'] },
+  { name: '_meta.status', column: SYSTEM_COLUMNS.status, kind: 'enum', values: ['stable', 'draft'], neverNull: true },
 ]);
 
 const NO_EXTRA_FIELDS: readonly QueryableField[] = Object.freeze([]);
@@ -38,7 +40,7 @@ export function queryableFields(model: ResourceModel, extraFields: readonly Quer
   if (cached && cached.extraFields === extraFields) return cached.fields;
   const fields = new Map<string, QueryableField>();
   const add = (field: QueryableField) => fields.set(field.name, Object.freeze({ ...field }));
-  add({ name: 'id', column: 'id', kind: 'string' });
+  add({ name: 'id', column: 'id', kind: 'string', neverNull: true });
   for (const field of model.indexedFields) {
     const type = field.type;
     if (type.kind === 'enum') add({ name: field.name, column: field.column!, kind: 'enum', values: type.values });

@@ -54,7 +54,7 @@ export interface ParsedQuery {
   readonly where?: Condition;
   /** Full-text search over the `@Indexed({ text: true })` fields. */
   readonly q?: string;
-  /** ORDER BY keys; always ends with `id`. */
+  /** ORDER BY keys; `id` is always among them, appended (in the last key's direction) when not given. */
   readonly sort: readonly SortKey[];
   /** Rows per page; the compiled select fetches `limit + 1` to tell whether another page follows. */
   readonly limit: number;
@@ -105,7 +105,10 @@ class QueryParser {
   constructor(private readonly model: ResourceModel, private readonly fields: ReadonlyMap<string, QueryableField>) {}
 
   parse(input: unknown, limits: QueryLimits): ParsedQuery {
-    if (!isPlainObject(input)) throw StrataError.badQuery('the query must be an object of parameters');
+    if (!isPlainObject(input)) {
+      const message = `query: must be an object of parameters, got ${quote(input)}`;
+      throw StrataError.badQuery(message, [{ path: 'query', message, constraint: 'object' }]);
+    }
     const parameters = new Map(Object.entries(input).filter(([, value]) => value !== undefined && value !== null));
     for (const key of parameters.keys()) {
       if (!PARAMETERS.includes(key)) this.problem(key, `unknown parameter ${quote(key)}; use ${PARAMETERS.join(', ')}`, 'unknownParameter');
@@ -230,7 +233,7 @@ class QueryParser {
     return 'problem' in result ? this.problem(path, result.problem, field.kind) : result.value;
   }
 
-  /** `-` marks descending; `id` ends every sort so the order is total (and cursors work). */
+  /** `-` marks descending; `id` ends every sort so the order is total and cursors work. */
   private sort(value: unknown): SortKey[] {
     const names = value === undefined ? [] : listItems(value) ?? this.problem('sort', `takes a comma-separated string or a list of field names, got ${quote(value)}`, 'list') ?? [];
     const sort: SortKey[] = [];
@@ -242,8 +245,9 @@ class QueryParser {
       else if (sort.some((key) => key.field === field)) this.problem('sort', `names ${field.name} twice`, 'duplicate');
       else sort.push({ field, descending });
     }
-    if (names.length === 0) sort.push({ field: this.fields.get('_meta.createdAt')!, descending: false });
-    if (!sort.some((key) => key.field.name === 'id')) sort.push({ field: this.fields.get('id')!, descending: false });
+    if (sort.length === 0) sort.push({ field: this.fields.get('_meta.createdAt')!, descending: false });
+    // id runs the way the last key does, so a (column, id) index serves `-column` read backwards.
+    if (!sort.some((key) => key.field.name === 'id')) sort.push({ field: this.fields.get('id')!, descending: sort[sort.length - 1].descending });
     return sort;
   }
 

@@ -123,6 +123,14 @@ export class ResourceStore {
       [this.model.name, id, upTo, keep]);
   }
 
+  /** Up to `limit` current states (deleted ones too) in creation order, after `after`. */
+  async pageAll(after: { createdAt: string; id: string } | undefined, limit: number): Promise<StoredState[]> {
+    const keyset = after ? `WHERE ("${C.createdAt}" > ? OR ("${C.createdAt}" = ? AND "id" > ?))` : '';
+    const rows = await this.database.all(`SELECT * FROM ${this.table} ${keyset} ORDER BY "${C.createdAt}", "id" LIMIT ?`,
+      after ? [after.createdAt, after.createdAt, after.id, limit] : [limit]);
+    return rows.map((row) => this.stateFromRow(row));
+  }
+
   /** Runs a compiled search and returns the matching current-state rows. */
   search(sql: string, params: readonly unknown[]): Promise<Row[]> {
     return this.database.all(sql, params);

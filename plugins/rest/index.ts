@@ -1,0 +1,43 @@
+import type { Express } from 'express';
+import { useExpressServer } from 'routing-controllers';
+import { definePlugin, type StrataPlugin } from '../../lib/index.js';
+import { buildController, type BodyLimits } from './controller.js';
+import { problemErrorMiddleware, requestIdMiddleware } from './problem.js';
+import { resourceRoutes } from './routes.js';
+
+export { resourceRoutes, type RouteDefinition } from './routes.js';
+export { toProblem, problemType, type Problem } from './problem.js';
+
+/** Options of the REST plugin. */
+export interface RestOptions {
+  /** Largest request body accepted (default 1 MB); larger bodies are a 413. */
+  bodyLimit?: string | number;
+  /** Largest `_import` body (default 100 MB). */
+  importLimit?: string | number;
+}
+
+/**
+ * The REST plugin: routing-controllers controllers on Express for every resource, exactly the
+ * routes of DESIGN.md section 4, each a thin translation into one ResourceManager call.
+ * @example await bootstrap(app, { resources: [User], plugins: [restPlugin({ bodyLimit: '2mb' })] });
+ */
+export function restPlugin(options: RestOptions = {}): StrataPlugin {
+  const limits: BodyLimits = { body: options.bodyLimit ?? '1mb', import: options.importLimit ?? '100mb' };
+  return definePlugin({
+    name: 'rest',
+    validate(context) {
+      const app = context.app as Partial<Express> | null;
+      if (!app || typeof app.use !== 'function' || typeof app.get !== 'function') {
+        return ['bootstrap needs an Express app as its first argument to serve REST; pass express() or leave the rest plugin out'];
+      }
+    },
+    mount(context) {
+      const app = context.app as Express;
+      app.set('query parser', 'extended');
+      app.use(requestIdMiddleware());
+      const controllers = context.models.map((model) => buildController(model, resourceRoutes(model), context, limits));
+      useExpressServer(app, { controllers, defaultErrorHandler: false, validation: false, classTransformer: false });
+      app.use(problemErrorMiddleware(context.logger));
+    },
+  });
+}
