@@ -44,7 +44,7 @@ export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect:
   const pageWhere = whereClause(pageFilters);
   const select: CompiledStatement = {
     sql: `SELECT t.* FROM ${table} t${pageWhere.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    params: [...pageWhere.params, parsed.limit + 1, parsed.after ? 0 : parsed.offset],
+    params: [...pageWhere.params, parsed.limit + 1, parsed.offset],
   };
   if (!parsed.total) return { select };
   const countWhere = whereClause(filters);
@@ -142,8 +142,8 @@ function keysetAfter(sort: readonly SortKey[], values: readonly CursorValue[], d
       const parts = [...equalSoFar, after];
       alternatives.push({ sql: parts.map((part) => part.sql).join(' AND '), params: parts.flatMap((part) => part.params) });
     }
-    const bound = dialect.toDatabase(key.field.kind, value);
-    equalSoFar.push(value === null ? { sql: `${column(key.field)} IS NULL`, params: [] } : { sql: `${column(key.field)} = ?`, params: [bound] });
+    const target = column(key.field);
+    equalSoFar.push(value === null ? { sql: `${target} IS NULL`, params: [] } : { sql: `${target} = ?`, params: [dialect.toDatabase(key.field.kind, value)] });
   });
   if (alternatives.length === 0) return NEVER;
   const keyset: Fragment = {

@@ -18,7 +18,7 @@ export interface QueryableField {
 }
 
 /** The `_meta.*` fields every resource can be filtered and sorted by. */
-export const META_FIELDS: readonly QueryableField[] = Object.freeze([
+const META_FIELDS: readonly QueryableField[] = Object.freeze([
   { name: '_meta.createdAt', column: SYSTEM_COLUMNS.createdAt, kind: 'date', neverNull: true },
   { name: '_meta.updatedAt', column: SYSTEM_COLUMNS.updatedAt, kind: 'date', neverNull: true },
   { name: '_meta.createdBy', column: SYSTEM_COLUMNS.createdBy, kind: 'string' },

@@ -79,12 +79,17 @@ const MAX_TEXT_LENGTH = 1000;
 const RANGE: readonly Operator[] = ['gt', 'gte', 'lt', 'lte'];
 const TEXT: readonly Operator[] = ['contains', 'startsWith', 'endsWith'];
 const OPERATOR_NAMES: ReadonlySet<string> = new Set(OPERATORS);
+// Booleans have no order, and enums are stored as text, so their order would not be the declared one.
+const ORDERED_KINDS: ReadonlySet<QueryableKind> = new Set(['string', 'number', 'integer', 'date']);
+const TEXT_KINDS: ReadonlySet<QueryableKind> = new Set(['string', 'enum']);
 
-/** The operators a field of each kind takes: ranges need an order, text operators need text. */
-const OPERATORS_BY_KIND = new Map<QueryableKind, readonly Operator[]>(
-  (['string', 'number', 'integer', 'boolean', 'date', 'enum'] as const).map((kind) => [kind, OPERATORS.filter((operator) =>
-    (!RANGE.includes(operator) || (kind !== 'boolean' && kind !== 'enum')) && (!TEXT.includes(operator) || kind === 'string' || kind === 'enum'))]),
-);
+/**
+ * The operators a field of `kind` takes, in the order error messages list them.
+ * @example operatorsFor('boolean') // ['eq', 'ne', 'in', 'nin', 'exists', 'isNull']
+ */
+export function operatorsFor(kind: QueryableKind): readonly Operator[] {
+  return OPERATORS.filter((operator) => (!RANGE.includes(operator) || ORDERED_KINDS.has(kind)) && (!TEXT.includes(operator) || TEXT_KINDS.has(kind)));
+}
 
 /**
  * Validates loose query input against the model's allow-list (see `queryableFields`) and coerces
@@ -195,12 +200,12 @@ class QueryParser {
   }
 
   private operatorsOf(field: QueryableField): string {
-    return `${field.name} (${field.kind}) takes ${OPERATORS_BY_KIND.get(field.kind)!.join(', ')}`;
+    return `${field.name} (${field.kind}) takes ${operatorsFor(field.kind).join(', ')}`;
   }
 
   private operation(field: QueryableField, operator: string, operand: unknown, path: string): FieldCondition | undefined {
     if (!OPERATOR_NAMES.has(operator)) return this.problem(path, `unknown operator ${quote(operator)}; ${this.operatorsOf(field)}`, 'unknownOperator');
-    if (!OPERATORS_BY_KIND.get(field.kind)!.includes(operator as Operator)) {
+    if (!operatorsFor(field.kind).includes(operator as Operator)) {
       return this.problem(path, `${operator} does not apply to ${field.kind} fields; ${this.operatorsOf(field)}`, 'operatorNotAllowed');
     }
     if (++this.testCount > MAX_TESTS) return this.problem(path, `a filter holds at most ${MAX_TESTS} tests`, 'maxTests');

@@ -134,7 +134,7 @@ describe('compileQuery: keyset cursors', () => {
     assert.deepEqual(after({}, { _created_at: '2024-01-01T00:00:00.000Z', id: 'm5' }, postgresDialect).sql,
       't."_created_at" >= ? AND ((t."_created_at" > ?) OR (t."_created_at" = ? AND t."id" > ?))');
   });
-  it('ignores offset when a cursor is given', () => {
+  it('fetches limit + 1 rows from the cursor on', () => {
     const cursor = encodeCursor(parseQuery(member, {}, limits), { _created_at: '2024-01-01T00:00:00.000Z', id: 'm1' });
     assert.deepEqual(compile({ cursor, limit: 2 }).select.params.slice(-2), [3, 0]);
   });

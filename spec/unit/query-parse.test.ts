@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { IsBoolean, IsDateString, IsEmail, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, Length } from 'class-validator';
 import { Indexed, Ref, Resource } from '../../decorators/index.js';
 import { buildModels } from '../../lib/metadata/builder.js';
-import { parseQuery, queryableFields, type Condition, type FieldCondition, type QueryableField } from '../../lib/query/index.js';
+import { operatorsFor, parseQuery, queryableFields, type Condition, type FieldCondition, type QueryableField } from '../../lib/query/index.js';
 import { isStrataError, type StrataError } from '../../lib/errors/StrataError.js';
 
 enum Color { Red = 'red', Green = 'green' }
@@ -33,12 +33,11 @@ assert.deepEqual(built.problems, []);
 const [person, team] = built.models;
 const limits = { defaultLimit: 20, maxLimit: 100 };
 const parse = (input: unknown) => parseQuery(person, input, limits);
-/** The single field test a `where` parses to. */
-const test = (where: unknown) => parse({ where }).where as Condition & { kind: 'field' };
 /** The children of an and/or node. */
 const children = (node: Condition | undefined) => (node as { conditions: readonly Condition[] }).conditions;
+/** The single field test a `where` parses to, with the field by name. */
 const simple = (where: unknown) => {
-  const node = test(where);
+  const node = parse({ where }).where as FieldCondition;
   return { field: node.field.name, operator: node.operator, value: node.value };
 };
 
@@ -169,6 +168,10 @@ describe('parseQuery: operators', () => {
     const error = badQuery(() => parse({ where: { active: { gt: true } } }), 'gt does not apply to boolean fields', 'active (boolean) takes eq, ne, in, nin, exists, isNull');
     assert.deepEqual(error.errors[0], { path: 'where.active.gt', message: error.message, constraint: 'operatorNotAllowed' });
     badQuery(() => parse({ where: { color: { lte: 'red' } } }), 'color (enum) takes eq, ne, in, nin, contains, startsWith, endsWith, exists, isNull');
+  });
+  it('lists the operators of each kind', () => {
+    assert.deepEqual(operatorsFor('boolean'), ['eq', 'ne', 'in', 'nin', 'exists', 'isNull']);
+    assert.deepEqual(operatorsFor('date'), ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'isNull']);
   });
   it('refuses text operators on numbers and dates', () => {
     badQuery(() => parse({ where: { age: { contains: '1' } } }), 'age (integer) takes eq, ne, gt, gte, lt, lte, in, nin, exists, isNull');
