@@ -99,7 +99,7 @@ export async function runDirectly(app: ConformanceApp, sql: string, params: unkn
   });
   try {
     await new Promise<void>((resolve, reject) => connection.exec('PRAGMA busy_timeout = 10000', (error) => (error ? reject(error) : resolve())));
-    if (/^\s*select/i.test(sql)) {
+    if (/^\s*(select|explain|pragma)/i.test(sql)) {
       const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) =>
         connection.all(sql, params, (error, found) => (error ? reject(error) : resolve(found as Record<string, unknown>[]))));
       return { rows, changes: 0 };
