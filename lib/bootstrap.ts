@@ -41,7 +41,10 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   const managers = new Map<Function, ResourceManager>();
   const manager = <T extends object>(target: new (...args: never[]) => T): ResourceManager<T> => {
     const found = managers.get(target);
-    if (!found) throw new Error(`${target?.name ?? String(target)} is not a resource of this app; add it to bootstrap's resources`);
+    if (!found) {
+      if (models.some((model) => model.target === target)) throw new Error(`${target.name}'s manager exists from the mount phase on; call context.manager() in mount, start or later`);
+      throw new Error(`${target?.name ?? String(target)} is not a resource of this app; add it to bootstrap's resources`);
+    }
     return found as unknown as ResourceManager<T>;
   };
   const context: PluginContext = {
@@ -49,14 +52,15 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     plugins: plugins.map((plugin) => plugin.name),
   };
   await runPhase(plugins, 'configure', context);
-  const lateProblems = [...hooks.problems, ...await collectPluginProblems(plugins, context)];
+  const validateProblems = await collectPluginProblems(plugins, context);
+  const lateProblems = [...hooks.problems, ...validateProblems]; // read after validate: hooks may be added there too
   if (lateProblems.length > 0) throw new BootstrapError(lateProblems);
   hooks.seal();
 
   const database = await Database.open(resolved.database, entitySchemas(models, parseDatabaseUrl(resolved.database).dialect));
   const started: typeof plugins = [];
   try {
-    await synchronizeSchema(database, models);
+    await synchronizeSchema(database, models, context.logger);
     const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
     await runPhase(plugins, 'mount', context);

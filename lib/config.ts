@@ -49,7 +49,9 @@ export function resolveOptions(options: BootstrapOptions, environment: NodeJS.Pr
   const maxLimit = whole('STRATA_MAX_QUERY_LIMIT', options.limits?.maxLimit, 1000);
   if (defaultLimit > maxLimit) problems.push(`the default query limit (${defaultLimit}) is above the maximum (${maxLimit})`);
   const logLevel = (options.logLevel ?? environment.STRATA_LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`STRATA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`${options.logLevel !== undefined ? 'options.logLevel' : 'STRATA_LOG_LEVEL'} must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  }
   if (!Array.isArray(options.resources)) problems.push('options.resources must be an array of resource classes');
   return {
     resources: Array.isArray(options.resources) ? options.resources : [],

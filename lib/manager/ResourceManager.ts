@@ -147,10 +147,12 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.write('delete', { id, ...options }, options, async () => {
       const state = await this.loadLive(id, true);
       checkPreconditions(state, options);
-      await this.references.onTargetDeleted(id, options);
       const now = new Date().toISOString();
       const user = userId(options.user);
       await this.saveState(state, { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 });
+      // After the delete is saved, so a reference cycle (or a resource pointing at itself) ends here
+      // instead of cascading forever; a restrict rule that throws still rolls the whole delete back.
+      await this.references.onTargetDeleted(id, options);
     });
   }
 
@@ -162,8 +164,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       if (state.deletedAt === null) return toView(this.model, state);
       const now = new Date().toISOString();
       const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: userId(options.user), version: state.version + 1 };
-      await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
       await this.saveState(state, restored);
+      // After saving, so a resource that points at itself finds its target live; a failure rolls back.
+      await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
       return toView(this.model, restored);
     });
   }
@@ -256,6 +259,12 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const ids: string[] = [];
       for (const [line, record] of records.entries()) {
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
+        try {
+          await validateData(this.model, indexData); // the current data must fit today's model
+          await this.references.checkTargetsExist(indexData);
+        } catch (error) {
+          throw prefixErrorPaths(error, `[${line + 1}]`);
+        }
         if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
         for (const revision of revisions) await this.store.insertRevision(revision);
@@ -307,7 +316,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   private async loadExisting(id: string, forUpdate = false): Promise<StoredState> {
-    const state = typeof id === 'string' ? await this.store.findState(id, forUpdate) : undefined;
+    // No stored id holds U+0000, and PostgreSQL refuses it in a query: such an id names nothing.
+    const state = typeof id === 'string' && !id.includes('\u0000') ? await this.store.findState(id, forUpdate) : undefined;
     if (!state) throw StrataError.notFound(this.model.name, String(id));
     return state;
   }

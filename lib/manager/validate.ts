@@ -2,6 +2,7 @@ import { validate, type ValidationError } from 'class-validator';
 import { StrataError, type ErrorDetail } from '../errors/index.js';
 import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
 import { RESERVED_PROPERTIES } from '../metadata/builder.js';
+import { designType, readValidatorFacts } from '../metadata/field-types.js';
 
 /** Keys that could reach Object.prototype if data were ever merged naively; never accepted. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -74,7 +75,10 @@ function checkObject(fields: readonly FieldModel[], body: Record<string, unknown
 function checkValue(type: FieldType, value: unknown, path: string, errors: ErrorDetail[]): unknown {
   const fail = (message: string, constraint: string) => { errors.push({ path, message: `${path} ${message}`, constraint }); return undefined; };
   switch (type.kind) {
-    case 'string': return typeof value === 'string' ? value : fail('must be a string', 'isString');
+    case 'string':
+      if (typeof value !== 'string') return fail('must be a string', 'isString');
+      // PostgreSQL cannot store U+0000 in text or jsonb; refusing it here keeps every backend alike.
+      return value.includes('\u0000') ? fail('must not contain the NUL character (U+0000)', 'noNul') : value;
     case 'number': return typeof value === 'number' && Number.isFinite(value) ? value : fail('must be a number', 'isNumber');
     case 'integer': return Number.isSafeInteger(value) ? value : fail('must be an integer', 'isInt');
     case 'boolean': return typeof value === 'boolean' ? value : fail('must be a boolean', 'isBoolean');
@@ -83,10 +87,12 @@ function checkValue(type: FieldType, value: unknown, path: string, errors: Error
       return Number.isNaN(time) ? fail('must be an ISO-8601 date string', 'isISO8601') : new Date(time).toISOString();
     }
     case 'enum': return type.values.includes(value as string) ? value : fail(`must be one of: ${type.values.join(', ')}`, 'isEnum');
-    case 'json': return value;
+    case 'json': return holdsNul(value) ? fail('must not contain the NUL character (U+0000)', 'noNul') : value;
     case 'array': {
       if (!Array.isArray(value)) return fail('must be an array', 'isArray');
-      return value.map((item, index) => item === null ? null : checkValue(type.items, item, `${path}[${index}]`, errors));
+      return value.map((item, index) => item === null && type.items.kind !== 'json'
+        ? fail(`[${index}] must not be null`, 'isDefined')
+        : checkValue(type.items, item, `${path}[${index}]`, errors));
     }
     case 'object': {
       if (typeof value !== 'object' || Array.isArray(value)) return fail('must be an object', 'isObject');
@@ -100,17 +106,40 @@ function toInstance(target: Function, fields: readonly FieldModel[], data: Recor
   const instance = Object.create(target.prototype) as Record<string, unknown>;
   for (const field of fields) {
     const value = data[field.name];
-    instance[field.name] = convertForValidator(field.type, value);
+    instance[field.name] = convertForValidator(field.type, value, validatesAsDate(target, field.name));
   }
   return instance;
 }
 
-function convertForValidator(type: FieldType, value: unknown): unknown {
+/** Dates reach class-validator as `Date` objects only where the class wants them (`@IsDateString` checks the ISO string). */
+function convertForValidator(type: FieldType, value: unknown, asDate: boolean): unknown {
   if (value === null || value === undefined) return value;
-  if (type.kind === 'date' && typeof value === 'string') return new Date(value);
+  if (type.kind === 'date' && typeof value === 'string') return asDate ? new Date(value) : value;
   if (type.kind === 'object' && typeof value === 'object') return toInstance(type.target, type.fields, value as Record<string, unknown>);
-  if (type.kind === 'array' && Array.isArray(value)) return value.map((item) => convertForValidator(type.items, item));
+  if (type.kind === 'array' && Array.isArray(value)) return value.map((item) => convertForValidator(type.items, item, asDate));
   return value;
+}
+
+const dateProperties = new WeakMap<Function, Map<string, boolean>>();
+
+/** True when `property` is declared as `Date` or has `@IsDate()`; otherwise its validators get the ISO string. */
+function validatesAsDate(target: Function, property: string): boolean {
+  let known = dateProperties.get(target);
+  if (!known) dateProperties.set(target, known = new Map());
+  let asDate = known.get(property);
+  if (asDate === undefined) {
+    asDate = designType(target, property) === Date || readValidatorFacts(target, property).constraints.includes('isDate');
+    known.set(property, asDate);
+  }
+  return asDate;
+}
+
+/** True when a string or key anywhere in `value` holds U+0000. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  return false;
 }
 
 function flattenValidationErrors(failures: ValidationError[], prefix: string): ErrorDetail[] {

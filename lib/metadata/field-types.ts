@@ -26,7 +26,7 @@ const STRING_CONSTRAINTS = new Set([
 ]);
 const KIND_BY_CONSTRAINT: Record<string, FieldKind> = {
   isInt: 'integer', isNumber: 'number', isPositive: 'number', isNegative: 'number', isDivisibleBy: 'number',
-  isBoolean: 'boolean', isDate: 'date', isDateString: 'date', isISO8601: 'date', isObject: 'json', isArray: 'array',
+  isBoolean: 'boolean', isDate: 'date', isDateString: 'date', isISO8601: 'date', isIso8601: 'date', isObject: 'json', isArray: 'array',
 };
 
 /** Reads class-validator's metadata for `property` of `target` (inherited rules included). */

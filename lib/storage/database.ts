@@ -90,7 +90,10 @@ export class Database {
   /** Runs `work` in a transaction, or inside the one already open: all or nothing is stored. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.scope.getStore()) return work();
-    return this.connection.transactional((transaction) => this.scope.run(transaction, work));
+    return this.connection.transactional((transaction) => this.scope.run(transaction, async () => {
+      if (this.dialect.beginWrite) await this.run(this.dialect.beginWrite);
+      return work();
+    }));
   }
 
   /** Closes every connection. */

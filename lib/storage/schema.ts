@@ -1,5 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { ResourceModel } from '../metadata/model.js';
+import type { Logger } from '../logger.js';
+import type { FieldModel, ResourceModel } from '../metadata/model.js';
+import { additiveSync } from './additive-sync.js';
 import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
 
@@ -90,14 +92,31 @@ function revisionsSchema(): EntitySchema {
 }
 
 /**
- * Brings the database up to the models: MikroORM adds missing tables, columns and indexes (never
- * dropping anything), then the parts MikroORM cannot describe are added: the trigger that keeps
- * stable revisions immutable and the full-text structures.
+ * Brings the database up to the models, only ever adding: MikroORM's comparator finds missing
+ * tables, columns and indexes (nothing is dropped, renamed or retyped); a newly added field column
+ * is filled from the stored data; then the parts MikroORM cannot describe are added: the trigger
+ * that keeps stable revisions immutable and the full-text structures.
  */
-export async function synchronizeSchema(database: Database, models: readonly ResourceModel[]): Promise<void> {
-  await database.orm.schema.updateSchema({ safe: true, dropTables: false });
+export async function synchronizeSchema(database: Database, models: readonly ResourceModel[], logger: Logger): Promise<void> {
+  const { addedColumns, rebuiltColumns } = await additiveSync(database, logger, new Set([SEARCH_COLUMN]));
+  for (const model of models) {
+    const added = addedColumns.get(model.names.table) ?? [];
+    for (const field of model.indexedFields) if (added.includes(field.column!)) await backfillColumn(database, model, field);
+  }
   if (database.dialect.name === 'sqlite') await sqliteExtras(database, models);
-  else await postgresExtras(database);
+  else await postgresExtras(database, models.filter((model) => rebuiltColumns.get(model.names.table)?.includes(SEARCH_COLUMN)));
+}
+
+/** Fills a column added to an existing table from each row's stored data, so search finds old resources too. */
+async function backfillColumn(database: Database, model: ResourceModel, field: FieldModel): Promise<void> {
+  const table = `"${model.names.table}"`;
+  const column = `"${field.column}"`;
+  if (database.dialect.name === 'sqlite') {
+    await database.run(`UPDATE ${table} SET ${column} = json_extract("${SYSTEM_COLUMNS.data}", ?) WHERE ${column} IS NULL`, [`$.${field.name}`]);
+  } else {
+    const type = database.dialect.columnType(field.type.kind);
+    await database.run(`UPDATE ${table} SET ${column} = ("${SYSTEM_COLUMNS.data}"->>?)::${type} WHERE ${column} IS NULL AND "${SYSTEM_COLUMNS.data}"->>? IS NOT NULL`, [field.name, field.name]);
+  }
 }
 
 const IMMUTABLE_MESSAGE = 'strata: stable revisions are immutable';
@@ -131,11 +150,35 @@ async function sqliteExtras(database: Database, models: readonly ResourceModel[]
   }
 }
 
-async function postgresExtras(database: Database): Promise<void> {
+async function postgresExtras(database: Database, searchChanged: readonly ResourceModel[]): Promise<void> {
   await database.run(`CREATE OR REPLACE FUNCTION "${REVISIONS_TABLE}_immutable"() RETURNS trigger AS $$
     BEGIN IF OLD.status = 'stable' THEN RAISE EXCEPTION '${IMMUTABLE_MESSAGE}'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
   await database.run(`CREATE OR REPLACE TRIGGER "${REVISIONS_TABLE}_immutable" BEFORE UPDATE ON "${REVISIONS_TABLE}"
     FOR EACH ROW EXECUTE FUNCTION "${REVISIONS_TABLE}_immutable"()`);
+  // The search column is derived data: rebuilt when the set of text fields changed.
+  for (const model of searchChanged) {
+    const table = model.names.table;
+    if (await searchColumnCovers(database, model)) continue;
+    await database.transaction(async () => {
+      await database.run(`ALTER TABLE "${table}" DROP COLUMN IF EXISTS "${SEARCH_COLUMN}"`);
+      await database.run(`ALTER TABLE "${table}" ADD COLUMN "${SEARCH_COLUMN}" tsvector GENERATED ALWAYS AS (${postgresSearchExpression(model)}) STORED`);
+      await database.run(`CREATE INDEX IF NOT EXISTS "${table}_search_idx" ON "${table}" USING gin ("${SEARCH_COLUMN}")`);
+    });
+  }
+}
+
+/**
+ * True when the existing search column already indexes exactly the model's text fields. PostgreSQL
+ * rewrites generated expressions, so MikroORM sees a change on every start; this compares the
+ * columns the stored expression names instead.
+ */
+async function searchColumnCovers(database: Database, model: ResourceModel): Promise<boolean> {
+  const rows = await database.all<{ expression: string | null }>(
+    `SELECT generation_expression AS expression FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`,
+    [model.names.table, SEARCH_COLUMN]);
+  const expression = rows[0]?.expression ?? '';
+  const named = [...expression.matchAll(/COALESCE\(\(?"?(\w+)"?/gi)].map((match) => match[1]);
+  return named.join(',') === model.textFields.map((field) => field.column).join(',');
 }
 
 /** The tsvector a PostgreSQL current-state table keeps for `q` searches. */

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { Indexed, Resource, isStrataError } from '../../lib/index.js';
+import { Indexed, Resource, bootstrap, isStrataError } from '../../lib/index.js';
 import { BACKENDS } from '../support/backends.js';
 import { expectStrataError, uniqueEmail, useConformanceApp } from '../support/conformance.js';
 
@@ -148,6 +148,32 @@ describe('conformance: concurrency and patch', () => {
         const current = await ledgers().get(created.id);
         assert.equal(current._meta.revisionCount, 2);
       });
+
+      it('two apps on one database: concurrent writes from both queue instead of failing',
+        { skip: backend.name === 'sqlite-memory' ? 'an in-memory database belongs to one app' : false },
+        async () => {
+          const second = await bootstrap(null, { resources: [Ledger], database: app.url, plugins: [] });
+          try {
+            const apps = [app.strata, second];
+            const created = await fresh('two-apps');
+            const writes = 12;
+            const outcomes = await Promise.allSettled(Array.from({ length: writes }, (_, index) =>
+              apps[index % 2].manager(Ledger).patch(created.id, { age: index })));
+            const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+            assert.deepEqual(failures.map((failure) => String(failure.reason)), []);
+            const current = await second.manager(Ledger).get(created.id);
+            assert.equal(current._meta.revisionCount, writes + 1);
+            const { items } = await ledgers().revisions(created.id);
+            assert.deepEqual(items.map((entry) => entry.parent), [null, ...Array.from({ length: writes }, (_, index) => index + 1)]);
+
+            const creates = await Promise.allSettled(Array.from({ length: writes }, (_, index) =>
+              apps[index % 2].manager(Ledger).create({ name: `two-apps ${index}`, email: uniqueEmail('two-apps') })));
+            assert.deepEqual(creates.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason)), []);
+            assert.equal(await ledgers().count({ where: { name: { startsWith: 'two-apps ' } } }), writes);
+          } finally {
+            await second.close();
+          }
+        });
     });
   }
 });

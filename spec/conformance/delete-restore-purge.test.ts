@@ -36,18 +36,25 @@ class Bookmark {
   @Ref(() => Volume, { onDelete: 'setNull', optional: true }) volumeId?: string;
 }
 
+@Resource()
+class Folder {
+  @Indexed() @Length(1, 100) name!: string;
+  @Ref(() => Folder, { onDelete: 'cascade', optional: true }) parentId?: string;
+}
+
 const alice = { user: { id: 'alice' } };
 const bob = { user: { id: 'bob' } };
 
 describe('conformance: delete, restore and purge', () => {
   for (const backend of BACKENDS) {
     describe(backend.name, () => {
-      const app = useConformanceApp(backend, { resources: [Patron, Press, Volume, Critique, Bookmark] });
+      const app = useConformanceApp(backend, { resources: [Patron, Press, Volume, Critique, Bookmark, Folder] });
       const patrons = () => app.strata.manager(Patron);
       const presses = () => app.strata.manager(Press);
       const volumes = () => app.strata.manager(Volume);
       const critiques = () => app.strata.manager(Critique);
       const bookmarks = () => app.strata.manager(Bookmark);
+      const folders = () => app.strata.manager(Folder);
 
       it('delete hides the resource from get (GONE), list and count', async () => {
         const email = uniqueEmail('hidden');
@@ -177,6 +184,10 @@ describe('conformance: delete, restore and purge', () => {
         await volumes().delete(volume.id, bob);
         await expectStrataError(critiques().get(critique.id), 'GONE');
         assert.deepEqual(await critiques().get(kept.id), kept);
+        // Its target is gone, so it cannot come back on its own.
+        const orphan = await expectStrataError(critiques().restore(critique.id), 'VALIDATION_FAILED');
+        assert.deepEqual(orphan.errors.map((detail) => detail.path), ['volumeId']);
+        await expectStrataError(critiques().get(critique.id), 'GONE');
       });
 
       it('@Ref onDelete setNull: deleting the target clears the reference', async () => {
@@ -188,6 +199,34 @@ describe('conformance: delete, restore and purge', () => {
         assert.equal(cleared.volumeId ?? null, null);
         assert.equal(cleared.label, 'page 12');
         assert.equal(cleared._meta.revision, 2);
+      });
+
+      it('@Ref onDelete cascade down a tree deletes every descendant and nothing else', { timeout: 20_000 }, async () => {
+        const root = await folders().create({ name: 'tree root' });
+        const child = await folders().create({ name: 'tree child', parentId: root.id });
+        const grandchild = await folders().create({ name: 'tree grandchild', parentId: child.id });
+        const sibling = await folders().create({ name: 'tree sibling' });
+        await folders().delete(root.id);
+        for (const gone of [root, child, grandchild]) await expectStrataError(folders().get(gone.id), 'GONE');
+        assert.deepEqual(await folders().get(sibling.id), sibling);
+      });
+
+      it('@Ref onDelete cascade through a cycle or a self-reference ends', { timeout: 20_000 }, async () => {
+        const first = await folders().create({ name: 'cycle first' });
+        const second = await folders().create({ name: 'cycle second', parentId: first.id });
+        await folders().patch(first.id, { parentId: second.id });
+        await folders().delete(first.id);
+        await expectStrataError(folders().get(first.id), 'GONE');
+        await expectStrataError(folders().get(second.id), 'GONE');
+
+        const self = await folders().create({ name: 'self' });
+        await folders().patch(self.id, { parentId: self.id });
+        await folders().delete(self.id);
+        await expectStrataError(folders().get(self.id), 'GONE');
+        const restored = await folders().restore(self.id);
+        assert.equal(restored.parentId, self.id);
+        await folders().purge(self.id);
+        await expectStrataError(folders().get(self.id), 'NOT_FOUND');
       });
     });
   }

@@ -33,6 +33,19 @@ class PersonV2 {
   @IsOptional() @Length(1, 100) fullName?: string;
 }
 
+/** Two releases of one resource: the second stops indexing `size` and indexes a new `color`. */
+@Resource({ name: 'Gizmo' })
+class GizmoV1 {
+  @Indexed() @Length(1, 50) name!: string;
+  @Indexed() @IsOptional() @IsInt() size?: number;
+}
+
+@Resource({ name: 'Gizmo' })
+class GizmoV2 {
+  @Indexed() @Length(1, 50) name!: string;
+  @Indexed() @IsOptional() @Length(0, 50) color?: string;
+}
+
 describe('conformance: retention and migrations', () => {
   for (const backend of BACKENDS) {
     describe(backend.name, () => {
@@ -147,6 +160,39 @@ describe('conformance: retention and migrations', () => {
               assert.equal(switched._meta.schemaVersion, 1);
             } finally {
               await v2.close();
+            }
+          } finally {
+            await database.dispose();
+          }
+        });
+
+      it('bootstrap adds new tables, columns and indexes and drops nothing',
+        { skip: backend.name === 'sqlite-memory' ? 'needs a database that outlives one bootstrap' : false },
+        async () => {
+          const database = await backend.create();
+          const open = (resource: Function) => bootstrap(null, { resources: [resource], database: database.url, plugins: [] });
+          try {
+            const v1 = await open(GizmoV1);
+            const first = await v1.manager(GizmoV1).create({ name: 'first', size: 3 });
+            await v1.close();
+
+            const v2 = await open(GizmoV2);
+            try {
+              assert.equal((await v2.manager(GizmoV2).get(first.id)).name, 'first');
+              const second = await v2.manager(GizmoV2).create({ name: 'second', color: 'red' });
+              assert.deepEqual((await v2.manager(GizmoV2).list({ where: { color: 'red' } })).items.map((item) => item.id), [second.id]);
+              assert.deepEqual((await v2.manager(GizmoV2).list({ sort: 'name' })).items.map((item) => item.name), ['first', 'second']);
+            } finally {
+              await v2.close();
+            }
+
+            // The first release again: its column and its data are still there.
+            const again = await open(GizmoV1);
+            try {
+              assert.deepEqual((await again.manager(GizmoV1).list({ where: { size: 3 } })).items.map((item) => item.id), [first.id]);
+              assert.equal(await again.manager(GizmoV1).count(), 2);
+            } finally {
+              await again.close();
             }
           } finally {
             await database.dispose();
