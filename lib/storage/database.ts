@@ -72,14 +72,26 @@ export class Database {
   }
 
   /** Runs a query and returns its rows. */
-  all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.connection.execute<T[]>(sql, [...params], 'all', this.scope.getStore());
+  async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.raw(sql, params);
+    return (this.dialect.name === 'sqlite' ? result : (result as { rows: T[] }).rows) as T[];
   }
 
   /** Runs a statement and returns the number of rows it changed. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.connection.execute<{ affectedRows: number }>(sql, [...params], 'run', this.scope.getStore());
-    return result.affectedRows;
+    const result = await this.raw(sql, params) as { changes?: number; rowCount?: number };
+    return (this.dialect.name === 'sqlite' ? result.changes : result.rowCount) ?? 0;
+  }
+
+  /**
+   * Sends `sql` with its values bound by the driver (MikroORM's own `execute` would inline them
+   * into the SQL text), inside the ambient transaction when there is one.
+   */
+  private raw(sql: string, params: readonly unknown[]): Promise<unknown> {
+    const query = this.connection.getKnex().raw(sql, params as never);
+    const transaction = this.scope.getStore();
+    if (transaction) query.transacting(transaction);
+    return query;
   }
 
   /** True while running inside `transaction()`. */

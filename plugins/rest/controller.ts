@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
-import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseBefore } from 'routing-controllers';
+import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
 import type { Logger, PluginContext, ResourceManager, ResourceModel } from '../../lib/index.js';
 import { sendProblem } from './problem.js';
 import type { RouteDefinition } from './routes.js';
@@ -40,8 +40,18 @@ export function buildController(model: ResourceModel, routes: readonly RouteDefi
     Res()(prototype, route.name, 1);
   }
   UseBefore(rawBody(limits, context.logger))(controller);
+  UseAfter(endOfRoute)(controller);
   Controller(`/${model.names.path}`)(controller);
   return controller;
+}
+
+/**
+ * Ends the middleware chain once a handler has answered. routing-controllers calls `next()` after an
+ * action that returns the response object, which would run the app's own middleware registered
+ * after bootstrap (a catch-all 404, say) on a request that was already answered.
+ */
+function endOfRoute(_request: Request, response: Response, next: NextFunction): void {
+  if (!response.headersSent) next();
 }
 
 /**

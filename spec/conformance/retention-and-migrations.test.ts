@@ -33,17 +33,12 @@ class PersonV2 {
   @IsOptional() @Length(1, 100) fullName?: string;
 }
 
-/** Two releases of one resource: the second stops indexing `size` and indexes a new `color`. */
-@Resource({ name: 'Gizmo' })
-class GizmoV1 {
-  @Indexed() @Length(1, 50) name!: string;
-  @Indexed() @IsOptional() @IsInt() size?: number;
-}
-
-@Resource({ name: 'Gizmo' })
-class GizmoV2 {
-  @Indexed() @Length(1, 50) name!: string;
-  @Indexed() @IsOptional() @Length(0, 50) color?: string;
+/** Version 2 as a release that also indexes what its migration computes. */
+@Resource({ name: 'Person' })
+@Versioned({ schemaVersion: 2, migrations: { 2: (data) => ({ ...data, name: String(data.name).toLowerCase(), fullName: data.name }) } })
+class PersonV2Indexed {
+  @Indexed() @Length(1, 100) name!: string;
+  @Indexed() @IsOptional() @Length(1, 100) fullName?: string;
 }
 
 describe('conformance: retention and migrations', () => {
@@ -166,33 +161,27 @@ describe('conformance: retention and migrations', () => {
           }
         });
 
-      it('bootstrap adds new tables, columns and indexes and drops nothing',
-        { skip: backend.name === 'sqlite-memory' ? 'needs a database that outlives one bootstrap' : false },
+      it('search matches the migrated values of resources not written since the upgrade',
+        {
+          skip: backend.name === 'sqlite-memory' ? 'needs a database that outlives one bootstrap' : false,
+          todo: 'index columns of rows stored at an older schemaVersion hold pre-migration values until the next write',
+        },
         async () => {
           const database = await backend.create();
-          const open = (resource: Function) => bootstrap(null, { resources: [resource], database: database.url, plugins: [] });
           try {
-            const v1 = await open(GizmoV1);
-            const first = await v1.manager(GizmoV1).create({ name: 'first', size: 3 });
-            await v1.close();
-
-            const v2 = await open(GizmoV2);
+            const v1 = await bootstrap(null, { resources: [PersonV1], database: database.url, plugins: [] });
+            const created = await v1.manager(PersonV1).create({ name: 'Ada' }).finally(() => v1.close());
+            const v2 = await bootstrap(null, { resources: [PersonV2Indexed], database: database.url, plugins: [] });
             try {
-              assert.equal((await v2.manager(GizmoV2).get(first.id)).name, 'first');
-              const second = await v2.manager(GizmoV2).create({ name: 'second', color: 'red' });
-              assert.deepEqual((await v2.manager(GizmoV2).list({ where: { color: 'red' } })).items.map((item) => item.id), [second.id]);
-              assert.deepEqual((await v2.manager(GizmoV2).list({ sort: 'name' })).items.map((item) => item.name), ['first', 'second']);
+              const people = v2.manager(PersonV2Indexed);
+              const read = await people.get(created.id);
+              assert.deepEqual([read.name, read.fullName], ['ada', 'Ada']);
+              const ids = async (where: unknown) => (await people.list({ where })).items.map((item) => item.id);
+              assert.deepEqual(await ids({ name: 'ada' }), [created.id], 'the name it is read with');
+              assert.deepEqual(await ids({ name: 'Ada' }), [], 'not the name it was stored with');
+              assert.deepEqual(await ids({ fullName: 'Ada' }), [created.id], 'a field only the migration fills');
             } finally {
               await v2.close();
-            }
-
-            // The first release again: its column and its data are still there.
-            const again = await open(GizmoV1);
-            try {
-              assert.deepEqual((await again.manager(GizmoV1).list({ where: { size: 3 } })).items.map((item) => item.id), [first.id]);
-              assert.equal(await again.manager(GizmoV1).count(), 2);
-            } finally {
-              await again.close();
             }
           } finally {
             await database.dispose();
