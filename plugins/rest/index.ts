@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { useExpressServer } from 'routing-controllers';
 import { definePlugin, type StrataPlugin } from '../../lib/index.js';
 import { buildController, type BodyLimits } from './controller.js';
-import { problemErrorMiddleware, requestIdMiddleware } from './problem.js';
+import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
 import { resourceRoutes } from './routes.js';
 
 export { resourceRoutes, type RouteDefinition } from './routes.js';
@@ -37,6 +37,8 @@ export function restPlugin(options: RestOptions = {}): StrataPlugin {
       app.use(requestIdMiddleware());
       const controllers = context.models.map((model) => buildController(model, resourceRoutes(model), context, limits));
       useExpressServer(app, { controllers, defaultErrorHandler: false, validation: false, classTransformer: false });
+      // Below a collection every path is Strata's: an unmatched one is a problem+json 404, not Express's HTML page.
+      for (const model of context.models) app.use(`/${model.names.path}`, unmatchedRoute(context.logger));
       app.use(problemErrorMiddleware(context.logger));
     },
   });

@@ -78,3 +78,10 @@ export function problemErrorMiddleware(logger: Logger) {
     sendProblem(request, response, error, logger);
   };
 }
+
+/** Answers a request below a collection that matched no route with a problem+json 404. */
+export function unmatchedRoute(logger: Logger): RequestHandler {
+  return (request, response) => {
+    sendProblem(request, response, new StrataError('NOT_FOUND', `There is no route ${request.method} ${request.originalUrl.split('?')[0]}`), logger);
+  };
+}
