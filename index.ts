@@ -4,13 +4,15 @@
  */
 import { bootstrap as bootstrapCore, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/index.js';
 import { restPlugin } from './plugins/rest/index.js';
+import { openApiPlugin } from './plugins/openapi/index.js';
 
 export * from './lib/index.js';
 export { restPlugin, type RestOptions } from './plugins/rest/index.js';
+export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
 
 /** The plugins used when `options.plugins` is left out: the HTTP plugins when there is an app to mount them on. */
 export function defaultPlugins(app: unknown): StrataPlugin[] {
-  return app ? [restPlugin()] : [];
+  return app ? [restPlugin(), openApiPlugin()] : [];
 }
 
 /**

@@ -1,0 +1,77 @@
+import type { Express } from 'express';
+import { definePlugin, type PluginContext, type ResourceModel, type StrataPlugin } from '../../lib/index.js';
+import { controllerCount, mountedRoutes, restControllers, type MountedRoute } from './controllers.js';
+import { buildOpenApiDocument } from './document.js';
+import { operationIdProblems } from './operations.js';
+import { mountSwaggerUi } from './swagger-ui.js';
+import type { OpenApiDocument, ServerObject } from './types.js';
+
+export type { OpenApiDocument, ServerObject } from './types.js';
+
+/** Options of the OpenAPI plugin. */
+export interface OpenApiOptions {
+  /** Where the document is served (default `/openapi.json`). */
+  path?: string;
+  /** Where Swagger UI is served (default `/docs`); `false` serves no UI. */
+  docsPath?: string | false;
+  /** `info.title` and the Swagger UI page title (default `Strata API`). */
+  title?: string;
+  /** `info.version`, the version of your API (default `1.0.0`). */
+  version?: string;
+  /** `info.description`. */
+  description?: string;
+  /** `servers` of the document, e.g. `[{ url: 'https://api.example.com' }]`; left out by default (same origin). */
+  servers?: ServerObject[];
+}
+
+/**
+ * The OpenAPI plugin: an OpenAPI 3.1 document of every route the REST plugin mounted, served at
+ * `/openapi.json`, and Swagger UI at `/docs` from local files. Runs after the REST plugin and reads
+ * its routing-controllers controllers, so the document lists exactly the mounted routes.
+ * @example await bootstrap(app, { resources: [User], plugins: [restPlugin(), openApiPlugin({ title: 'Shop API' })] });
+ */
+export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
+  const path = options.path ?? '/openapi.json';
+  const docsPath = options.docsPath ?? '/docs';
+  const info = { title: options.title ?? 'Strata API', version: options.version ?? '1.0.0', ...(options.description ? { description: options.description } : {}) };
+  // Controllers registered after this app's configure phase belong to this app (one plugin object may serve several apps).
+  const controllersBefore = new WeakMap<PluginContext, number>();
+  return definePlugin({
+    name: 'openapi',
+    dependsOn: ['rest'],
+    configure(context) {
+      controllersBefore.set(context, controllerCount());
+    },
+    validate(context) {
+      return [...optionProblems(path, docsPath, context), ...operationIdProblems(context.models)];
+    },
+    mount(context) {
+      const app = context.app as Express;
+      const controllers = restControllers(context.models, controllersBefore.get(context) ?? 0);
+      const resources = new Map<ResourceModel, MountedRoute[]>();
+      for (const [model, controller] of controllers) resources.set(model, mountedRoutes(controller));
+      const document: OpenApiDocument = buildOpenApiDocument({ resources, limits: context.options.limits, info, servers: options.servers, logger: context.logger });
+      const body = JSON.stringify(document);
+      app.get(path, (_request, response) => {
+        response.type('application/json').send(body);
+      });
+      if (docsPath !== false) mountSwaggerUi(app, { docsPath, documentUrl: path, title: info.title });
+    },
+  });
+}
+
+/** Paths must be absolute and must not fall under a resource collection (REST, mounted first, would answer them). */
+function optionProblems(path: string, docsPath: string | false, context: PluginContext): string[] {
+  const problems: string[] = [];
+  const paths = docsPath === false ? [['path', path]] : [['path', path], ['docsPath', docsPath]];
+  for (const [option, value] of paths) {
+    if (!value.startsWith('/')) {
+      problems.push(`option ${option} must be an absolute path such as /${value}; got ${value}`);
+      continue;
+    }
+    const model = context.models.find((candidate) => value === `/${candidate.names.path}` || value.startsWith(`/${candidate.names.path}/`));
+    if (model) problems.push(`option ${option} ${value} is inside the REST routes of ${model.name} (/${model.names.path}); choose another ${option}`);
+  }
+  if (path === docsPath) problems.push(`options path and docsPath are both ${path}; give them different paths`);
+  return problems;
+}

@@ -1,0 +1,59 @@
+import type { SchemaObject } from './types.js';
+
+/** Keywords whose value is one subschema. */
+const SUBSCHEMA_KEYWORDS = ['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedItems', 'unevaluatedProperties'];
+/** Keywords whose value is a list of subschemas. */
+const SUBSCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
+/** Keywords whose value maps names to subschemas. */
+const SUBSCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+
+/**
+ * Turns an OpenAPI 3.0 schema (what routing-controllers-openapi and class-validator-jsonschema
+ * write) into JSON Schema 2020-12 as OpenAPI 3.1 wants it: `nullable` becomes a `null` type,
+ * boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers, `example` becomes `examples`, and
+ * `#/definitions/X` references point at `#/components/schemas/X`. Returns a new object.
+ * @example toOpenApi31Schema({ type: 'string', nullable: true }) // { type: ['string', 'null'] }
+ */
+export function toOpenApi31Schema(schema: SchemaObject): SchemaObject {
+  const { nullable, example, ...rest } = schema;
+  const converted: SchemaObject = {};
+  for (const [keyword, value] of Object.entries(rest)) converted[keyword] = convertKeyword(keyword, value);
+  for (const [bound, limit] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (converted[bound] === true) {
+      converted[bound] = converted[limit];
+      delete converted[limit];
+    } else if (converted[bound] === false) {
+      delete converted[bound];
+    }
+  }
+  if (example !== undefined && converted.examples === undefined) converted.examples = [example];
+  return nullable === true ? withNull(converted) : converted;
+}
+
+/** `schema` that also accepts `null`. */
+export function withNull(schema: SchemaObject): SchemaObject {
+  const { type } = schema;
+  if (typeof type === 'string') return { ...schema, type: type === 'null' ? 'null' : [type, 'null'], ...enumWithNull(schema) };
+  if (Array.isArray(type)) return { ...schema, type: type.includes('null') ? type : [...type, 'null'], ...enumWithNull(schema) };
+  // A schema that restricts neither type nor value (`{}`, `{ description }`) accepts null already.
+  if (schema.$ref === undefined && schema.enum === undefined && schema.allOf === undefined && schema.oneOf === undefined) return schema;
+  return { anyOf: [schema, { type: 'null' }] };
+}
+
+function enumWithNull(schema: SchemaObject): SchemaObject {
+  return Array.isArray(schema.enum) && !schema.enum.includes(null) ? { enum: [...schema.enum, null] } : {};
+}
+
+function convertKeyword(keyword: string, value: unknown): unknown {
+  if (keyword === '$ref' && typeof value === 'string') return value.replace(/^#\/definitions\//, '#/components/schemas/');
+  if (SUBSCHEMA_KEYWORDS.includes(keyword) && isSchema(value)) return toOpenApi31Schema(value);
+  if (SUBSCHEMA_LIST_KEYWORDS.includes(keyword) && Array.isArray(value)) return value.map((item) => (isSchema(item) ? toOpenApi31Schema(item) : item));
+  if (SUBSCHEMA_MAP_KEYWORDS.includes(keyword) && isSchema(value)) {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, isSchema(item) ? toOpenApi31Schema(item) : item]));
+  }
+  return value;
+}
+
+function isSchema(value: unknown): value is SchemaObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
