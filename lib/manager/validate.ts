@@ -4,6 +4,12 @@ import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js'
 import { RESERVED_PROPERTIES } from '../metadata/builder.js';
 import { designType, readValidatorFacts } from '../metadata/field-types.js';
 
+/**
+ * Longest indexed string value, in UTF-8 bytes: PostgreSQL's B-tree entries hold at most 2,704
+ * bytes, and every backend keeps the same limit so data moves between them.
+ */
+export const MAX_INDEXED_BYTES = 2000;
+
 /** Keys that could reach Object.prototype if data were ever merged naively; never accepted. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -57,6 +63,10 @@ function checkObject(fields: readonly FieldModel[], body: Record<string, unknown
   for (const field of fields) {
     const path = prefix + field.name;
     const value = body[field.name];
+    if (field.indexed && typeof value === 'string' && Buffer.byteLength(value) > MAX_INDEXED_BYTES) {
+      errors.push({ path, message: `${path} is indexed and must be at most ${MAX_INDEXED_BYTES} bytes of UTF-8`, constraint: 'indexedLength' });
+      continue;
+    }
     if (value === undefined) {
       if (!field.optional) errors.push({ path, message: `${path} is required`, constraint: 'isDefined' });
       continue;

@@ -65,6 +65,8 @@ const ARTICLES: Record<QueryableKind, string> = {
  * @example coerceValue({ name: 'age', column: 'age', kind: 'integer' }, '18') // { value: 18 }
  */
 export function coerceValue(field: QueryableField, value: unknown): { value: string | number | boolean } | { problem: string } {
+  // No stored value can hold U+0000 (validation refuses it; PostgreSQL cannot), so it is a bad query, not a driver error.
+  if (typeof value === 'string' && value.includes('\u0000')) return { problem: `${field.name} values cannot contain the NUL character (U+0000)` };
   const coerced = coerceByKind(field, value);
   if (coerced !== undefined) return { value: coerced };
   const expected = field.kind === 'enum' ? `one of ${(field.values ?? []).join(', ')}` : ARTICLES[field.kind];

@@ -266,6 +266,7 @@ class QueryParser {
 
   private text(value: unknown, path: string): string | undefined {
     if (value === undefined) return undefined;
+    if (typeof value === 'string' && value.includes('\u0000')) return this.problem(path, 'cannot contain the NUL character (U+0000)', 'noNul');
     if (typeof value === 'string' && value.trim() !== '') return value;
     return this.problem(path, `takes a non-empty string, got ${quote(value)}`, 'string');
   }

@@ -26,7 +26,7 @@ export function buildController(model: ResourceModel, routes: readonly RouteDefi
     prototype[route.name] = async function handle(request: Request, response: Response): Promise<Response> {
       try {
         const user = await context.options.currentUser(request);
-        return await route.handle({ request, response, manager: manager(), user });
+        return await route.handle({ request, response, manager: manager(), user, logger: context.logger });
       } catch (error) {
         sendProblem(request, response, error, context.logger);
         return response;

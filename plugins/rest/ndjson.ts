@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { StrataError, type CurrentUser, type ResourceManager } from '../../lib/index.js';
+import { StrataError, type CurrentUser, type Logger, type ResourceManager } from '../../lib/index.js';
 import { mediaType } from './request.js';
 
 /** Media types `_import` accepts. */
@@ -9,14 +9,20 @@ export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl'];
  * Streams every resource (deleted ones too) with its full history, one JSON record per line, so
  * memory stays flat however large the collection is.
  */
-export async function exportNdjson(response: Response, manager: ResourceManager, user: CurrentUser | null): Promise<Response> {
+export async function exportNdjson(response: Response, manager: ResourceManager, user: CurrentUser | null, logger: Logger): Promise<Response> {
   const records = manager.exportRecords({ user });
   const first = await records.next();
   response.status(200).type('application/x-ndjson');
-  for (let entry = first; !entry.done; entry = await records.next()) {
-    if (!response.write(`${JSON.stringify(entry.value)}\n`)) await new Promise((resolve) => response.once('drain', resolve));
+  try {
+    for (let entry = first; !entry.done; entry = await records.next()) {
+      if (!response.write(`${JSON.stringify(entry.value)}\n`)) await new Promise((resolve) => response.once('drain', resolve));
+    }
+    response.end();
+  } catch (error) {
+    // The status line is gone: abort the connection so the client sees a cut-off export, never a short one that looks complete.
+    logger.error('export failed while streaming', { requestId: response.getHeader('X-Request-Id'), error: error instanceof Error ? error.stack : String(error) });
+    response.destroy(error instanceof Error ? error : undefined);
   }
-  response.end();
   return response;
 }
 

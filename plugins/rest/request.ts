@@ -48,10 +48,10 @@ export function flag(value: unknown, name: string): boolean {
   throw StrataError.badRequest(`${name} must be true or false`);
 }
 
-/** Write options from the request: `If-Match`, `?draft=true` and the current user. */
-export function writeOptions(request: Request, user: WriteOptions['user']): WriteOptions {
+/** Write options from the request: `If-Match` and the current user, plus `?draft=true` on routes that write data. */
+export function writeOptions(request: Request, user: WriteOptions['user'], withDraft = false): WriteOptions {
   const ifMatch = request.header('If-Match');
-  return { user, draft: flag(request.query.draft, 'draft'), ...(ifMatch !== undefined ? { ifMatch } : {}) };
+  return { user, ...(withDraft ? { draft: flag(request.query.draft, 'draft') } : {}), ...(ifMatch !== undefined ? { ifMatch } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { StrataError, type CurrentUser, type ResourceManager, type ResourceModel } from '../../lib/index.js';
+import { StrataError, type CurrentUser, type Logger, type ResourceManager, type ResourceModel } from '../../lib/index.js';
 import { exportNdjson, importNdjson } from './ndjson.js';
 import {
   ACCEPT_PATCH, checkIfMatch, flag, jsonBody, mediaType, notModified, PATCH_MEDIA_TYPES, positiveInteger,
@@ -12,6 +12,7 @@ export interface RouteContext {
   response: Response;
   manager: ResourceManager;
   user: CurrentUser | null;
+  logger: Logger;
 }
 
 /** One generated REST route; the OpenAPI plugin describes the same table. */
@@ -56,8 +57,8 @@ export function resourceRoutes(model: ResourceModel): RouteDefinition[] {
     },
     {
       name: 'export', method: 'get', path: '/_export', summary: `Export every ${name} with its full history as NDJSON`,
-      async handle({ response, manager, user }) {
-        return exportNdjson(response, manager, user);
+      async handle({ response, manager, user, logger }) {
+        return exportNdjson(response, manager, user, logger);
       },
     },
     {
@@ -98,7 +99,7 @@ export function resourceRoutes(model: ResourceModel): RouteDefinition[] {
       name: 'replace', method: 'put', path: '/:id', summary: `Replace a ${name} (new revision)`,
       async handle({ request, response, manager, user }) {
         await precondition(request, manager, user);
-        return sendResource(response, 200, await manager.update(request.params.id, jsonBody(request) as object, writeOptions(request, user)));
+        return sendResource(response, 200, await manager.update(request.params.id, jsonBody(request) as object, writeOptions(request, user, true)));
       },
     },
     {
@@ -110,7 +111,7 @@ export function resourceRoutes(model: ResourceModel): RouteDefinition[] {
           response.setHeader('Accept-Patch', ACCEPT_PATCH);
           throw new StrataError('UNSUPPORTED_MEDIA_TYPE', `PATCH takes ${ACCEPT_PATCH}; got ${mediaType(request) || 'no Content-Type'}`);
         }
-        const patched = await manager.patch(request.params.id, jsonBody(request, Object.keys(PATCH_MEDIA_TYPES)), { ...writeOptions(request, user), format });
+        const patched = await manager.patch(request.params.id, jsonBody(request, Object.keys(PATCH_MEDIA_TYPES)), { ...writeOptions(request, user, true), format });
         return sendResource(response, 200, patched);
       },
     },
