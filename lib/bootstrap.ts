@@ -63,6 +63,10 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     await synchronizeSchema(database, models, context.logger);
     const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
+    for (const model of models) {
+      const reindexed = await managers.get(model.target)!.reindexStale();
+      if (reindexed > 0) context.logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
+    }
     await runPhase(plugins, 'mount', context);
     for (const plugin of plugins) {
       await plugin.start?.(context);

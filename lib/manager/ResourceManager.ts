@@ -274,6 +274,25 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     });
   }
 
+  /**
+   * Recomputes the field columns of resources stored at an older schema version from their
+   * upgraded data, so search sees what reads return. Bootstrap runs it; it touches no revision.
+   */
+  async reindexStale(batchSize = 500): Promise<number> {
+    if (this.model.versioning.schemaVersion === 1) return 0; // nothing can be older
+    let after = '';
+    let count = 0;
+    for (;;) {
+      const stale = await this.store.staleIndexRows(after, batchSize);
+      if (stale.length === 0) return count;
+      await this.environment.database.transaction(async () => {
+        for (const state of stale) await this.store.reindex(state.id, upgrade(this.model, state.data, state.schemaVersion));
+      });
+      count += stale.length;
+      after = stale[stale.length - 1].id;
+    }
+  }
+
   /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
   private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions): Promise<ResourceView> {
     this.checkDraftAllowed(options);

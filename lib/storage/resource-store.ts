@@ -17,7 +17,7 @@ export class ResourceStore {
     this.table = `"${model.names.table}"`;
     const fieldColumns = model.indexedFields.map((field) => field.column!);
     this.stateColumns = ['id', C.revision, C.revisionCount, C.status, C.hash, C.schemaVersion, C.version, C.deletedAt,
-      C.deletedBy, C.createdAt, C.createdBy, C.updatedAt, C.updatedBy, C.data, ...fieldColumns];
+      C.deletedBy, C.createdAt, C.createdBy, C.updatedAt, C.updatedBy, C.data, C.indexedVersion, ...fieldColumns];
     const quoted = this.stateColumns.map((column) => `"${column}"`);
     this.insertStateSql = `INSERT INTO ${this.table} (${quoted.join(', ')}) VALUES (${quoted.map(() => '?').join(', ')})`;
     this.updateStateSql = `UPDATE ${this.table} SET ${quoted.slice(1).map((column) => `${column} = ?`).join(', ')} WHERE "id" = ? AND "${C.version}" = ?`;
@@ -49,7 +49,7 @@ export class ResourceStore {
     };
   }
 
-  /** Inserts a new current-state row. `indexData` is the data the indexed columns are taken from. */
+  /** Inserts a new current-state row. `indexData` is the data (upgraded to the model's schema version) the field columns are taken from. */
   async insertState(state: StoredState, indexData: Record<string, unknown>): Promise<void> {
     await this.database.run(this.insertStateSql, this.stateValues(state, indexData));
   }
@@ -65,9 +65,26 @@ export class ResourceStore {
     return [
       state.id, state.revision, state.revisionCount, state.status, state.hash, state.schemaVersion, state.version,
       state.deletedAt, state.deletedBy, state.createdAt, state.createdBy, state.updatedAt, state.updatedBy,
-      JSON.stringify(state.data),
+      JSON.stringify(state.data), this.model.versioning.schemaVersion,
       ...this.model.indexedFields.map((field) => dialect.toDatabase(field.type.kind, indexData[field.name] ?? null)),
     ];
+  }
+
+  /** Up to `limit` rows whose field columns were computed at an older schema version (or never), in id order after `after`. */
+  async staleIndexRows(after: string, limit: number): Promise<StoredState[]> {
+    const rows = await this.database.all(
+      `SELECT * FROM ${this.table} WHERE COALESCE("${C.indexedVersion}", "${C.schemaVersion}") < ? AND "id" > ? ORDER BY "id" LIMIT ?`,
+      [this.model.versioning.schemaVersion, after, limit]);
+    return rows.map((row) => this.stateFromRow(row));
+  }
+
+  /** Recomputes the field columns of `id` from `indexData` (its data upgraded to the model's schema version). */
+  async reindex(id: string, indexData: Record<string, unknown>): Promise<void> {
+    const dialect = this.database.dialect;
+    const fields = this.model.indexedFields;
+    await this.database.run(
+      `UPDATE ${this.table} SET ${[C.indexedVersion, ...fields.map((field) => field.column!)].map((column) => `"${column}" = ?`).join(', ')} WHERE "id" = ?`,
+      [this.model.versioning.schemaVersion, ...fields.map((field) => dialect.toDatabase(field.type.kind, indexData[field.name] ?? null)), id]);
   }
 
   /** Deletes the current-state row and every revision of `id`. */

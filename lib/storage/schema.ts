@@ -16,6 +16,7 @@ export const SYSTEM_COLUMNS = {
   revision: '_revision', revisionCount: '_revision_count', status: '_status', hash: '_hash',
   schemaVersion: '_schema_version', version: '_version', deletedAt: '_deleted_at', deletedBy: '_deleted_by',
   createdAt: '_created_at', createdBy: '_created_by', updatedAt: '_updated_at', updatedBy: '_updated_by', data: '_data',
+  indexedVersion: '_indexed_version',
 } as const;
 
 type Property = { type: string; columnType?: string; nullable?: boolean; primary?: boolean; fieldName?: string; generated?: string };
@@ -47,6 +48,8 @@ function currentStateSchema(model: ResourceModel, dialect: Dialect): EntitySchem
     [SYSTEM_COLUMNS.updatedAt]: text(),
     [SYSTEM_COLUMNS.updatedBy]: text(true),
     [SYSTEM_COLUMNS.data]: { type: 'json', nullable: false },
+    // The schema version the field columns were computed at; behind the model's → re-indexed at bootstrap.
+    [SYSTEM_COLUMNS.indexedVersion]: { ...integer(), nullable: true },
   };
   const indexes: { name: string; properties?: string[]; expression?: string }[] = [
     { name: `${table}_created_idx`, properties: [SYSTEM_COLUMNS.createdAt, 'id'] },
