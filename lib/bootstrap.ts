@@ -1,3 +1,4 @@
+import type { EntitySchema } from '@mikro-orm/core';
 import { BootstrapError } from './errors/index.js';
 import { buildModels } from './metadata/builder.js';
 import type { ResourceModel } from './metadata/model.js';
@@ -47,17 +48,29 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     }
     return found as unknown as ResourceManager<T>;
   };
+  const pluginEntities: EntitySchema[] = [];
+  let database: Database | undefined;
+  let configuring = true;
   const context: PluginContext = {
     app, models, hooks, options: resolved, logger: createLogger(resolved.logLevel), manager,
     plugins: plugins.map((plugin) => plugin.name),
+    addEntitySchema(schema) {
+      if (!configuring) throw new Error('addEntitySchema must be called in a plugin\'s configure phase');
+      pluginEntities.push(schema);
+    },
+    get database() {
+      if (!database) throw new Error('the database is open from the mount phase on; use context.database in mount, start or later');
+      return database;
+    },
   };
   await runPhase(plugins, 'configure', context);
+  configuring = false;
   const validateProblems = await collectPluginProblems(plugins, context);
   const lateProblems = [...hooks.problems, ...validateProblems]; // read after validate: hooks may be added there too
   if (lateProblems.length > 0) throw new BootstrapError(lateProblems);
   hooks.seal();
 
-  const database = await Database.open(resolved.database, entitySchemas(models, parseDatabaseUrl(resolved.database).dialect));
+  database = await Database.open(resolved.database, [...entitySchemas(models, parseDatabaseUrl(resolved.database).dialect), ...pluginEntities]);
   const started: typeof plugins = [];
   try {
     await synchronizeSchema(database, models, context.logger);

@@ -5,6 +5,8 @@ export { bootstrap, type Strata } from './bootstrap.js';
 export type { BootstrapOptions } from './config.js';
 export { definePlugin, type StrataPlugin } from './plugin/definePlugin.js';
 export type { Logger } from './logger.js';
+export type { Database, Row } from './storage/database.js';
+export type { Dialect } from './storage/dialect.js';
 export type { PluginContext } from './plugin/context.js';
 export { HOOK_NAMES, HookRegistry, type HookName, type HookContext, type AroundHook } from './manager/hooks.js';
 export { ResourceManager, type Page } from './manager/ResourceManager.js';

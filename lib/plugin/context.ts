@@ -3,6 +3,8 @@ import type { HookRegistry } from '../manager/hooks.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedOptions } from '../config.js';
+import type { EntitySchema } from '@mikro-orm/core';
+import type { Database } from '../storage/database.js';
 
 /** What every plugin phase receives. */
 export interface PluginContext {
@@ -16,4 +18,11 @@ export interface PluginContext {
   manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
   /** Names of every plugin taking part, for optional cooperation. */
   readonly plugins: readonly string[];
+  /**
+   * Adds a MikroORM entity schema of the plugin's own (e.g. a job queue table) to the database;
+   * call it in `configure`. Its table is created additively with the resources' tables.
+   */
+  addEntitySchema(schema: EntitySchema): void;
+  /** The database connection (available from `mount` on), for plugins that keep tables of their own. */
+  readonly database: Database;
 }
