@@ -23,7 +23,7 @@ export class ReferenceGuard {
       const target = this.environment.managerOf(field.ref!.target);
       const state = await target.store.findState(String(value));
       if (!state || state.deletedAt !== null) {
-        errors.push({ path: field.name, message: `${field.name} must name an existing ${target.model.name}; ${String(value)} does not exist`, constraint: 'ref' });
+        errors.push({ path: field.name, message: `${field.name} must name an existing ${target.model.name}; there is no live ${target.model.name} with id ${JSON.stringify(value)}`, constraint: 'ref' });
       }
     }
     if (errors.length > 0) throw StrataError.validation(errors);
