@@ -2,24 +2,34 @@
  * The `strata` package: the core API plus the built-in plugins, and a `bootstrap` that mounts the
  * default plugins when none are listed. (lib/ never imports plugins/; this file joins them.)
  */
-import { bootstrap as bootstrapCore, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/index.js';
+import { bootstrap as bootstrapCore, isJobResource, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/index.js';
 import { restPlugin } from './plugins/rest/index.js';
+import { graphqlPlugin } from './plugins/graphql/index.js';
 import { openApiPlugin } from './plugins/openapi/index.js';
+import { jobsPlugin } from './plugins/jobs/index.js';
 
 export * from './lib/index.js';
 export { restPlugin, type RestOptions } from './plugins/rest/index.js';
+export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugins/graphql/index.js';
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
+export { jobsPlugin, type JobsOptions } from './plugins/jobs/index.js';
 
-/** The plugins used when `options.plugins` is left out: the HTTP plugins when there is an app to mount them on. */
-export function defaultPlugins(app: unknown): StrataPlugin[] {
-  return app ? [restPlugin(), openApiPlugin()] : [];
+/**
+ * The plugins used when `options.plugins` is left out: the HTTP plugins when there is an app to
+ * mount them on, and the jobs plugin when a resource is a `@Job` (with or without an app, so a
+ * `strata worker` process gets it too).
+ */
+export function defaultPlugins(app: unknown, resources: readonly Function[] = []): StrataPlugin[] {
+  const plugins = app ? [restPlugin(), graphqlPlugin(), openApiPlugin()] : [];
+  if (Array.isArray(resources) && resources.some(isJobResource)) plugins.push(jobsPlugin());
+  return plugins;
 }
 
 /**
  * Reads the metadata of `options.resources`, validates it, prepares storage and mounts the plugins
- * (by default REST and OpenAPI on `app`).
+ * (by default REST, GraphQL and OpenAPI on `app`, and jobs for `@Job` resources).
  * @example const strata = await bootstrap(express(), { resources: [User] });
  */
 export function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
-  return bootstrapCore(app, { ...options, plugins: options.plugins ?? defaultPlugins(app) });
+  return bootstrapCore(app, { ...options, plugins: options.plugins ?? defaultPlugins(app, options.resources) });
 }

@@ -3,3 +3,4 @@ export { Indexed } from './Indexed.js';
 export { Versioned } from './Versioned.js';
 export { Field } from './Field.js';
 export { Ref } from './Ref.js';
+export { Job } from './Job.js';

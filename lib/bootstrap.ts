@@ -8,6 +8,7 @@ import { resolveOptions, type BootstrapOptions } from './config.js';
 import { createLogger } from './logger.js';
 import type { PluginContext } from './plugin/context.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
+import { unconsumedTraitProblems } from './plugin/traits.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
 
@@ -35,7 +36,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   } catch (error) {
     problems.push((error as Error).message);
   }
-  problems.push(...resolved.problems, ...pluginProblems);
+  problems.push(...resolved.problems, ...pluginProblems, ...unconsumedTraitProblems(models, plugins));
   if (problems.length > 0) throw new BootstrapError(problems);
 
   const hooks = new HookRegistry();
@@ -53,6 +54,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   let configuring = true;
   const context: PluginContext = {
     app, models, hooks, options: resolved, logger: createLogger(resolved.logLevel), manager,
+    dialect: parseDatabaseUrl(resolved.database).dialect,
     plugins: plugins.map((plugin) => plugin.name),
     addEntitySchema(schema) {
       if (!configuring) throw new Error('addEntitySchema must be called in a plugin\'s configure phase');

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-export { Resource, Indexed, Versioned, Field, Ref } from '../decorators/index.js';
+export { Resource, Indexed, Versioned, Field, Ref, Job } from '../decorators/index.js';
 export { bootstrap, type Strata } from './bootstrap.js';
 export type { BootstrapOptions } from './config.js';
 export { definePlugin, type StrataPlugin } from './plugin/definePlugin.js';
@@ -17,3 +17,8 @@ export type { PatchFormat } from './manager/patch.js';
 export type { QueryInput } from './query/index.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
 export { StrataError, BootstrapError, ERROR_CODES, isStrataError, type ErrorCode, type ErrorDetail } from './errors/index.js';
+export type { JobOptions, JobModel, JobHandler, JobContext, JobResource, JobLogLevel, BackoffOptions } from './metadata/job.js';
+export { isJobResource } from './metadata/args-store.js';
+export { JOB_STATUSES, type JobState, type JobStatus } from './manager/job-state.js';
+export type { JobOperations, JobChange } from './manager/job-operations.js';
+export type { ModelTrait } from './plugin/traits.js';

@@ -2,16 +2,18 @@ import { StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { Database } from '../storage/database.js';
 import { ResourceStore } from '../storage/resource-store.js';
-import { compileQuery, encodeCursor, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
+import { compileQuery, encodeCursor, jobQueryFields, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
 import type { CallOptions, CurrentUser, WriteOptions } from './context.js';
 import { contentHash } from './hash.js';
 import type { HookContext, HookName, HookRegistry } from './hooks.js';
+import { JobOperations } from './job-operations.js';
+import { carryJobState, checkImportedJobState, initialJobState, withoutJobState } from './job-state.js';
 import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
 import {
   etagOf, revisionEtag, toRevisionEntry, toView, upgrade,
-  type ResourceView, type RevisionEntry, type StoredState,
+  type ResourceView, type RevisionEntry, type StoredRevision, type StoredState,
 } from './state.js';
 import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
 import { validateData } from './validate.js';
@@ -41,11 +43,20 @@ export interface ManagerEnvironment {
 export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Row-level SQL of this resource. */
   readonly store: ResourceStore;
+  /** Rerun, cancel and the workers' state changes of a `@Job` resource; undefined for other resources. */
+  readonly jobs?: JobOperations;
   private readonly references: ReferenceGuard;
 
   constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
     this.store = new ResourceStore(environment.database, model);
     this.references = new ReferenceGuard(model, environment);
+    if (model.job) {
+      this.jobs = new JobOperations(model, this.store, {
+        write: (operation, input, options, work) => this.write(operation, input, options, work),
+        loadLive: (id) => this.loadLive(id, true),
+        writeRevision: (state, data, options) => this.writeRevision(state, data, options),
+      });
+    }
   }
 
   /** Creates a resource: revision 1 (a draft with `draft: true`). */
@@ -56,14 +67,16 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.references.checkTargetsExist(validated);
       const now = new Date().toISOString();
       const user = userId(options.user);
+      // A job's revisions carry its `_job` state, so each status change shows in the history.
+      const stored = this.model.job ? { ...validated, _job: initialJobState(this.model, options.runAt, now) } : validated;
       const state: StoredState = {
         id: this.model.generateId(), revision: 1, revisionCount: 1, status: options.draft ? 'draft' : 'stable',
-        hash: contentHash(validated), schemaVersion: this.model.versioning.schemaVersion, version: 1,
-        deletedAt: null, deletedBy: null, createdAt: now, createdBy: user, updatedAt: now, updatedBy: user, data: validated,
+        hash: contentHash(stored), schemaVersion: this.model.versioning.schemaVersion, version: 1,
+        deletedAt: null, deletedBy: null, createdAt: now, createdBy: user, updatedAt: now, updatedBy: user, data: stored,
       };
       await this.guardUnique(() => this.store.insertState(state, validated));
       await this.store.insertRevision({ id: state.id, n: 1, parent: null, status: state.status, hash: state.hash,
-        schemaVersion: state.schemaVersion, data: validated, createdAt: now, createdBy: user });
+        schemaVersion: state.schemaVersion, data: stored, createdAt: now, createdBy: user });
       return toView(this.model, state);
     });
   }
@@ -100,7 +113,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Searches resources (DESIGN.md section 3). */
   list(query: QueryInput = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async () => {
-      const parsed = parseQuery(this.model, query, this.environment.limits);
+      const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model));
       const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
       const rows = await this.store.search(compiled.select.sql, compiled.select.params);
       const pageRows = rows.slice(0, parsed.limit);
@@ -116,7 +129,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Counts the resources matching `where` (and `deleted`, `q`). */
   count(query: Pick<QueryInput, 'where' | 'filter' | 'q' | 'deleted'> = {}, options: CallOptions = {}): Promise<number> {
     return this.read('count', { query, ...options }, options, async () => {
-      const parsed = parseQuery(this.model, { ...query, total: true, limit: 0 }, this.environment.limits);
+      const parsed = parseQuery(this.model, { ...query, total: true, limit: 0 }, this.environment.limits, jobQueryFields(this.model));
       const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
       return this.countRows(compiled.count!.sql, compiled.count!.params);
     });
@@ -127,7 +140,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.write('update', { id, data, ...options }, options, async () => {
       const state = await this.loadLive(id, true);
       checkPreconditions(state, options);
-      return this.writeRevision(state, await validateData(this.model, data), options);
+      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, data)), options);
     });
   }
 
@@ -136,9 +149,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.write('patch', { id, patch, ...options }, options, async () => {
       const state = await this.loadLive(id, true);
       checkPreconditions(state, options);
-      const current = upgrade(this.model, state.data, state.schemaVersion);
+      const current = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
       const patched = applyPatch(current, patch, options.format ?? 'merge-patch');
-      return this.writeRevision(state, await validateData(this.model, patched), options);
+      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, patched)), options);
     });
   }
 
@@ -187,10 +200,25 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.loadLive(id);
       const limit = this.pageLimit(options.limit);
       const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
-      const revisions = await this.store.listRevisions(id, after, limit + 1);
-      const items = revisions.slice(0, limit).map((revision) => toRevisionEntry(this.model, revision, false));
-      return { items, nextCursor: revisions.length > limit ? encodeRevisionCursor(items[items.length - 1].revision) : null };
+      return this.revisionPage(await this.store.listRevisions(id, after, limit + 1), limit);
     });
+  }
+
+  /**
+   * The revision lists of many resources: for each of `ids`, in order, the page `revisions(id, options)`
+   * returns (fulfilled) or the error it throws (rejected). The `revisions` hooks run once per id, as
+   * for separate calls, but the database is read in two queries (per 500 ids) however many ids
+   * there are, so a GraphQL list can show each item's revisions without one query per row.
+   */
+  revisionsOfMany(ids: readonly string[], options: CallOptions & { limit?: number; cursor?: string } = {}): Promise<PromiseSettledResult<Page<RevisionEntry>>[]> {
+    let pages: Promise<Map<string, Page<RevisionEntry> | StrataError>> | undefined;
+    // Loaded by the first id whose hooks let it through, for every id at once.
+    const loadPages = () => (pages ??= this.loadRevisionPages(ids, options));
+    return Promise.allSettled(ids.map((id) => this.read('revisions', { id, ...options }, options, async () => {
+      const page = (await loadPages()).get(id)!;
+      if (page instanceof StrataError) throw page;
+      return page;
+    })));
   }
 
   /** One revision with its data. */
@@ -260,7 +288,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       for (const [line, record] of records.entries()) {
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
         try {
-          await validateData(this.model, indexData); // the current data must fit today's model
+          await validateData(this.model, withoutJobState(indexData)); // the current data must fit today's model
+          checkImportedJobState(this.model, indexData, line + 1);
           await this.references.checkTargetsExist(indexData);
         } catch (error) {
           throw prefixErrorPaths(error, `[${line + 1}]`);
@@ -291,6 +320,27 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       count += stale.length;
       after = stale[stale.length - 1].id;
     }
+  }
+
+  private async loadRevisionPages(ids: readonly string[], options: { limit?: number; cursor?: string }): Promise<Map<string, Page<RevisionEntry> | StrataError>> {
+    const limit = this.pageLimit(options.limit);
+    const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
+    const deletedAt = await this.store.deletedAtOf([...new Set(ids.filter(isStorableId))]);
+    const live = [...deletedAt.keys()].filter((id) => deletedAt.get(id) === null);
+    const revisions = live.length > 0 ? await this.store.listRevisionsOfMany(live, after, limit + 1) : new Map<string, StoredRevision[]>();
+    const pages = new Map<string, Page<RevisionEntry> | StrataError>();
+    for (const id of ids) {
+      if (!deletedAt.has(id)) pages.set(id, StrataError.notFound(this.model.name, String(id)));
+      else if (deletedAt.get(id) !== null) pages.set(id, StrataError.gone(this.model.name, id));
+      else pages.set(id, this.revisionPage(revisions.get(id) ?? [], limit));
+    }
+    return pages;
+  }
+
+  /** A revision-list page from up to `limit + 1` stored revisions (one more than fits tells that a next page exists). */
+  private revisionPage(revisions: readonly StoredRevision[], limit: number): Page<RevisionEntry> {
+    const items = revisions.slice(0, limit).map((revision) => toRevisionEntry(this.model, revision, false));
+    return { items, nextCursor: revisions.length > limit ? encodeRevisionCursor(items[items.length - 1].revision) : null };
   }
 
   /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
@@ -335,8 +385,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   private async loadExisting(id: string, forUpdate = false): Promise<StoredState> {
-    // No stored id holds U+0000, and PostgreSQL refuses it in a query: such an id names nothing.
-    const state = typeof id === 'string' && !id.includes('\u0000') ? await this.store.findState(id, forUpdate) : undefined;
+    const state = isStorableId(id) ? await this.store.findState(id, forUpdate) : undefined;
     if (!state) throw StrataError.notFound(this.model.name, String(id));
     return state;
   }
@@ -382,6 +431,11 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   private hookContext(operation: HookName, input: Record<string, unknown>, options: CallOptions): HookContext {
     return { operation, model: this.model, user: options.user ?? null, input, state: {} };
   }
+}
+
+/** No stored id holds U+0000, and PostgreSQL refuses it in a query: such an id (or a non-string) names nothing. */
+function isStorableId(id: unknown): id is string {
+  return typeof id === 'string' && !id.includes('\u0000');
 }
 
 function userId(user: CurrentUser | null | undefined): string | null {

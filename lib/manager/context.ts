@@ -19,4 +19,6 @@ export interface WriteOptions extends CallOptions {
   expectedRevision?: number;
   /** Fail with PRECONDITION_FAILED unless the current ETag is one of these (`*` matches any). */
   ifMatch?: string | readonly string[];
+  /** On create of a `@Job` resource: when the job is due (ISO-8601 date-time or Date; default now). */
+  runAt?: string | Date;
 }

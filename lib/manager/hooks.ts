@@ -6,6 +6,8 @@ import type { CurrentUser } from './context.js';
 export const HOOK_NAMES = [
   'create', 'createMany', 'get', 'list', 'count', 'update', 'patch', 'delete', 'restore', 'purge',
   'revisions', 'revision', 'diff', 'switch', 'publish', 'export', 'import',
+  // Jobs (`@Job` resources): a client's rerun and cancel, and a worker's state changes.
+  'rerun', 'cancel', 'jobState',
 ] as const;
 
 /** One of the operations in `HOOK_NAMES`. */

@@ -1,4 +1,5 @@
 import type { ResourceModel } from '../metadata/model.js';
+import { jobStateOf, withJobState, withoutJobState } from './job-state.js';
 
 /** The current state of one resource as stored in its current-state row. */
 export interface StoredState {
@@ -78,11 +79,13 @@ export function revisionEtag(revision: Pick<StoredRevision, 'n' | 'hash'>): stri
 
 /** Applies the model's migrations to data written at `fromVersion` (lazy upgrade on read). */
 export function upgrade(model: ResourceModel, data: Record<string, unknown>, fromVersion: number): Record<string, unknown> {
-  let upgraded = data;
+  if (fromVersion >= model.versioning.schemaVersion) return data;
+  // Migrations see what users wrote: a job's `_job` is Strata's, kept as it is.
+  let upgraded = withoutJobState(data);
   for (let version = fromVersion + 1; version <= model.versioning.schemaVersion; version++) {
     upgraded = model.versioning.migrations[version]({ ...upgraded });
   }
-  return upgraded;
+  return withJobState(upgraded, jobStateOf(data));
 }
 
 /** `data` with keys in model order (PostgreSQL's jsonb does not keep key order), then any others a migration added. */
@@ -97,7 +100,8 @@ export function inModelOrder(model: ResourceModel, data: Record<string, unknown>
 export function toView(model: ResourceModel, state: StoredState, fields?: readonly string[]): ResourceView {
   const data = upgrade(model, state.data, state.schemaVersion);
   const view: Record<string, unknown> = { id: state.id };
-  for (const [key, value] of Object.entries(inModelOrder(model, data))) if (!fields || fields.includes(key)) view[key] = value;
+  // `_job`, like `_meta`, is always returned, whatever `fields` asks for.
+  for (const [key, value] of Object.entries(inModelOrder(model, data))) if (!fields || fields.includes(key) || key === '_job') view[key] = value;
   view._meta = {
     revision: state.revision,
     revisionId: `${state.id}:${state.revision}`,

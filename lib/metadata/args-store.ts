@@ -23,7 +23,7 @@ export function noteProperty(target: Function, property: string): ClassArgs {
 /**
  * The recorded args of `target` with its base classes' property decorators merged in: base
  * properties come first, and a subclass's decorator replaces the base's of the same kind.
- * Class decorators (`@Resource`, `@Versioned`) are not inherited. Undefined when no Strata
+ * Class decorators (`@Resource`, `@Versioned`, `@Job`) are not inherited. Undefined when no Strata
  * decorator touched the class or its bases.
  */
 export function readArgs(target: Function): ClassArgs | undefined {
@@ -35,7 +35,7 @@ export function readArgs(target: Function): ClassArgs | undefined {
   if (chain.length === 0) return undefined;
   const own = store.get(target);
   const merged: ClassArgs = {
-    target, resource: own?.resource, versioned: own?.versioned, indexed: new Map(), fields: new Map(), refs: new Map(), order: [],
+    target, resource: own?.resource, versioned: own?.versioned, job: own?.job, indexed: new Map(), fields: new Map(), refs: new Map(), order: [],
   };
   for (const args of chain) {
     for (const property of args.order) if (!merged.order.includes(property)) merged.order.push(property);
@@ -44,4 +44,9 @@ export function readArgs(target: Function): ClassArgs | undefined {
     for (const [property, ref] of args.refs) merged.refs.set(property, ref);
   }
   return merged;
+}
+
+/** True when `target` itself is decorated with `@Job` (used to pick the default plugins before models are built). */
+export function isJobResource(target: Function): boolean {
+  return typeof target === 'function' && store.get(target)?.job !== undefined;
 }

@@ -1,3 +1,5 @@
+import type { JobOptions } from './job.js';
+
 /**
  * What the decorators record, untouched: the loose input the model builder turns into frozen models.
  * Decorators only push plain records here; every check happens in the builder.
@@ -69,6 +71,8 @@ export interface ClassArgs {
   target: Function;
   resource?: ResourceOptions;
   versioned?: VersionedOptions;
+  /** `@Job` options as written (checked by the builder). */
+  job?: JobOptions;
   indexed: Map<string, IndexedOptions>;
   fields: Map<string, FieldArgs>;
   refs: Map<string, RefArgs>;

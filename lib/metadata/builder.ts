@@ -3,6 +3,7 @@ import { readArgs } from './args-store.js';
 import type { ClassArgs, FieldArgs } from './args.js';
 import { hasReflectMetadata, designType, readValidatorFacts, typeFromFieldArg, typeFromMetadata, validatedProperties } from './field-types.js';
 import { SCALAR_KINDS, type FieldModel, type FieldType, type ResourceModel, type ResourceNames } from './model.js';
+import { buildJobModel } from './job.js';
 import { kebabCase, lowerFirst, pluralize, snakeCase } from './naming.js';
 
 /** Property names Strata uses itself. Any name beginning with `_` is reserved too. */
@@ -69,6 +70,7 @@ function buildModel(target: Function, classes: readonly Function[], problems: st
     fields.push(field);
   }
   const versioning = buildVersioning(className, args, problems);
+  const job = args.job ? buildJobModel(className, args.job, fields, versioning.drafts, problems) : undefined;
   const name = args.resource.name ?? className;
   if (!PROPERTY_NAME.test(name)) problems.push(`${className}: resource name "${name}" must start with a letter and hold only letters, digits and _; change @Resource({ name })`);
   return deepFreeze({
@@ -82,6 +84,7 @@ function buildModel(target: Function, classes: readonly Function[], problems: st
     indexedFields: fields.filter((field) => field.indexed),
     textFields: fields.filter((field) => field.text),
     versioning,
+    ...(job ? { job } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Migration, RefOnDelete } from './args.js';
+import type { JobModel } from './job.js';
 
 /** The type of a field, resolved once by the builder. */
 export type FieldType =
@@ -70,4 +71,6 @@ export interface ResourceModel {
   readonly indexedFields: readonly FieldModel[];
   readonly textFields: readonly FieldModel[];
   readonly versioning: VersioningModel;
+  /** Set for `@Job` resources: each created resource is a background job (DESIGN.md section 6). */
+  readonly job?: JobModel;
 }

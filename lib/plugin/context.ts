@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ResolvedOptions } from '../config.js';
 import type { EntitySchema } from '@mikro-orm/core';
 import type { Database } from '../storage/database.js';
+import type { Dialect } from '../storage/dialect.js';
 
 /** What every plugin phase receives. */
 export interface PluginContext {
@@ -25,4 +26,6 @@ export interface PluginContext {
   addEntitySchema(schema: EntitySchema): void;
   /** The database connection (available from `mount` on), for plugins that keep tables of their own. */
   readonly database: Database;
+  /** What kind of database `options.database` is (known from `configure` on, e.g. to shape a plugin's tables). */
+  readonly dialect: Dialect;
 }

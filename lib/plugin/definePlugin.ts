@@ -1,4 +1,5 @@
 import type { PluginContext } from './context.js';
+import type { ModelTrait } from './traits.js';
 
 /**
  * A plugin: a named object with optional phases. Bootstrap runs them in a fixed order:
@@ -9,6 +10,8 @@ export interface StrataPlugin {
   readonly name: string;
   /** Plugins that must be present and run before this one. */
   readonly dependsOn?: readonly string[];
+  /** Model traits this plugin runs (e.g. `'job'` for `@Job`); a trait no plugin consumes is a bootstrap error. */
+  readonly consumes?: readonly ModelTrait[];
   /** Register hooks, read options, claim traits. */
   configure?(context: PluginContext): void | Promise<void>;
   /** Return problems (each naming `Class.property` or the option, and the fix); all are reported at once. */

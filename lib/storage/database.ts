@@ -34,6 +34,7 @@ export type Row = Record<string, unknown>;
  */
 export class Database {
   private readonly scope = new AsyncLocalStorage<Knex.Transaction>();
+  private readonly commitCallbacks = new WeakMap<Knex.Transaction, (() => void)[]>();
 
   private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {}
 
@@ -100,12 +101,34 @@ export class Database {
   }
 
   /** Runs `work` in a transaction, or inside the one already open: all or nothing is stored. */
-  transaction<T>(work: () => Promise<T>): Promise<T> {
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.scope.getStore()) return work();
-    return this.connection.transactional((transaction) => this.scope.run(transaction, async () => {
+    const callbacks: (() => void)[] = [];
+    const result = await this.connection.transactional((transaction) => this.scope.run(transaction, async () => {
+      this.commitCallbacks.set(transaction, callbacks);
       if (this.dialect.beginWrite) await this.run(this.dialect.beginWrite);
       return work();
     }));
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch {
+        // The transaction is committed; a callback (a notification) failing cannot undo it.
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Runs `callback` once the ambient transaction has committed (at once when there is none), and
+   * never when it rolls back: for notifications that must not run ahead of the data they announce.
+   * @example database.afterCommit(() => worker.wake('SendEmail'));
+   */
+  afterCommit(callback: () => void): void {
+    const transaction = this.scope.getStore();
+    const callbacks = transaction && this.commitCallbacks.get(transaction);
+    if (callbacks) callbacks.push(callback);
+    else callback();
   }
 
   /** Closes every connection. */

@@ -1,6 +1,7 @@
 import type { ResourceModel } from '../metadata/model.js';
 import type { StoredRevision, StoredState } from '../manager/state.js';
 import type { Database, Row } from './database.js';
+import { JOB_COLUMNS, JOB_COLUMN_NAMES, jobColumnValues } from './job-columns.js';
 import { REVISIONS_TABLE, SYSTEM_COLUMNS as C } from './schema.js';
 
 /**
@@ -17,7 +18,8 @@ export class ResourceStore {
     this.table = `"${model.names.table}"`;
     const fieldColumns = model.indexedFields.map((field) => field.column!);
     this.stateColumns = ['id', C.revision, C.revisionCount, C.status, C.hash, C.schemaVersion, C.version, C.deletedAt,
-      C.deletedBy, C.createdAt, C.createdBy, C.updatedAt, C.updatedBy, C.data, C.indexedVersion, ...fieldColumns];
+      C.deletedBy, C.createdAt, C.createdBy, C.updatedAt, C.updatedBy, C.data, C.indexedVersion, ...fieldColumns,
+      ...(model.job ? JOB_COLUMN_NAMES : [])];
     const quoted = this.stateColumns.map((column) => `"${column}"`);
     this.insertStateSql = `INSERT INTO ${this.table} (${quoted.join(', ')}) VALUES (${quoted.map(() => '?').join(', ')})`;
     this.updateStateSql = `UPDATE ${this.table} SET ${quoted.slice(1).map((column) => `${column} = ?`).join(', ')} WHERE "id" = ? AND "${C.version}" = ?`;
@@ -27,6 +29,19 @@ export class ResourceStore {
   async findState(id: string, forUpdate = false): Promise<StoredState | undefined> {
     const rows = await this.database.all(`SELECT * FROM ${this.table} WHERE "id" = ?${forUpdate ? this.database.dialect.lockForUpdate : ''}`, [id]);
     return rows[0] && this.stateFromRow(rows[0]);
+  }
+
+  /**
+   * For each of `ids` that exists, when it was soft-deleted (null while it is live); ids that do not
+   * exist are missing from the map. Reads no data, one query per 500 ids.
+   */
+  async deletedAtOf(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const deletedAt = new Map<string, string | null>();
+    for (const chunk of chunks(ids)) {
+      const rows = await this.database.all(`SELECT "id", "${C.deletedAt}" FROM ${this.table} WHERE "id" IN (${placeholders(chunk)})`, chunk);
+      for (const row of rows) deletedAt.set(String(row.id), (row[C.deletedAt] as string | null) ?? null);
+    }
+    return deletedAt;
   }
 
   /** Turns a current-state row (as a query returned it) into a StoredState. */
@@ -45,8 +60,27 @@ export class ResourceStore {
       createdBy: (row[C.createdBy] as string | null) ?? null,
       updatedAt: String(row[C.updatedAt]),
       updatedBy: (row[C.updatedBy] as string | null) ?? null,
-      data: this.database.dialect.parseJson(row[C.data]),
+      data: this.withLiveProgress(this.database.dialect.parseJson(row[C.data]), row),
     };
+  }
+
+  /** A job's `_job.progress` is the progress column, which `ctx.progress(n)` changes without a revision. */
+  private withLiveProgress(data: Record<string, unknown>, row: Row): Record<string, unknown> {
+    const progress = row[JOB_COLUMNS.progress];
+    if (!this.model.job || !data._job || progress === null || progress === undefined) return data;
+    return { ...data, _job: { ...(data._job as object), progress: Number(progress) } };
+  }
+
+  /**
+   * Sets `_job.progress` of a running job's current attempt in place (no revision; the ETag changes
+   * through the row version). False when the job is not running that attempt any more.
+   */
+  async updateJobProgress(id: string, attempt: { attempts: number; startedAt: string | null }, progress: number): Promise<boolean> {
+    const changed = await this.database.run(
+      `UPDATE ${this.table} SET "${JOB_COLUMNS.progress}" = ?, "${C.version}" = "${C.version}" + 1 WHERE "id" = ? AND "${JOB_COLUMNS.status}" = 'running'`
+      + ` AND "${JOB_COLUMNS.attempts}" = ? AND "${JOB_COLUMNS.startedAt}" = ? AND "${C.deletedAt}" IS NULL`,
+      [progress, id, attempt.attempts, attempt.startedAt]);
+    return changed === 1;
   }
 
   /** Inserts a new current-state row. `indexData` is the data (upgraded to the model's schema version) the field columns are taken from. */
@@ -67,6 +101,7 @@ export class ResourceStore {
       state.deletedAt, state.deletedBy, state.createdAt, state.createdBy, state.updatedAt, state.updatedBy,
       JSON.stringify(state.data), this.model.versioning.schemaVersion,
       ...this.model.indexedFields.map((field) => dialect.toDatabase(field.type.kind, indexData[field.name] ?? null)),
+      ...(this.model.job ? jobColumnValues(state.data) : []),
     ];
   }
 
@@ -128,6 +163,22 @@ export class ResourceStore {
     return rows.map((row) => this.revisionFromRow(row));
   }
 
+  /**
+   * Up to `limit` revisions numbered above `after` of each of `ids`, oldest first, grouped by id:
+   * what `listRevisions` returns for each, in one query per 500 ids.
+   */
+  async listRevisionsOfMany(ids: readonly string[], after: number, limit: number): Promise<Map<string, StoredRevision[]>> {
+    const byId = new Map<string, StoredRevision[]>(ids.map((id) => [id, []]));
+    for (const chunk of chunks(ids)) {
+      const rows = await this.database.all(
+        `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "n") AS "strata_rank" FROM "${REVISIONS_TABLE}"`
+        + ` WHERE "resource" = ? AND "id" IN (${placeholders(chunk)}) AND "n" > ?) AS "ranked" WHERE "strata_rank" <= ? ORDER BY "id", "n"`,
+        [this.model.name, ...chunk, after, limit]);
+      for (const row of rows) byId.get(String(row.id))?.push(this.revisionFromRow(row));
+    }
+    return byId;
+  }
+
   /** Every revision of `id`, oldest first (for export). */
   async allRevisions(id: string): Promise<StoredRevision[]> {
     const rows = await this.database.all(`SELECT * FROM "${REVISIONS_TABLE}" WHERE "resource" = ? AND "id" = ? ORDER BY "n"`, [this.model.name, id]);
@@ -172,4 +223,17 @@ export class ResourceStore {
       createdBy: (row.created_by as string | null) ?? null,
     };
   }
+}
+
+/** Ids bound per statement: well below SQLite's and PostgreSQL's limits on bound parameters. */
+const IDS_PER_STATEMENT = 500;
+
+function chunks(ids: readonly string[]): string[][] {
+  const result: string[][] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_STATEMENT) result.push(ids.slice(start, start + IDS_PER_STATEMENT));
+  return result;
+}
+
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
 }

@@ -4,6 +4,7 @@ import type { FieldModel, ResourceModel } from '../metadata/model.js';
 import { additiveSync } from './additive-sync.js';
 import type { Database } from './database.js';
 import type { Dialect } from './dialect.js';
+import { jobColumnIndexes, jobColumnProperties } from './job-columns.js';
 
 /** PostgreSQL's generated tsvector column over the `text: true` fields. */
 export const SEARCH_COLUMN = '_search';
@@ -65,6 +66,10 @@ function currentStateSchema(model: ResourceModel, dialect: Dialect): EntitySchem
       const name = `${table}_${column}_unique`;
       uniques.push({ name, expression: `create unique index "${name}" on "${table}" ("${column}") where "${SYSTEM_COLUMNS.deletedAt}" is null` });
     }
+  }
+  if (model.job) {
+    Object.assign(properties, jobColumnProperties(dialect));
+    indexes.push(...jobColumnIndexes(table));
   }
   if (dialect.name === 'postgresql' && model.textFields.length > 0) {
     properties[SEARCH_COLUMN] = { type: 'unknown', columnType: 'tsvector', nullable: true, generated: `(${postgresSearchExpression(model)}) stored` };

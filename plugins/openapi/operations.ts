@@ -2,6 +2,7 @@ import type { ResourceModel } from '../../lib/index.js';
 import type { QueryLimits } from '../../lib/query/index.js';
 import { resourceRoutes } from '../rest/index.js';
 import { HEADER_PARAMETERS, problemResponse, RESPONSE_HEADERS, type ProblemStatus } from './components.js';
+import { JOB_ROUTE_DESCRIPTIONS, runAtParameter } from './job-operations.js';
 import { limitSchema, searchParameters } from './query-schemas.js';
 import type { ResourceSchemaNames } from './resource-schemas.js';
 import { schemaRef, type OperationObject, type ParameterObject, type ReferenceObject, type RequestBodyObject, type ResponseObject, type SchemaObject } from './types.js';
@@ -20,7 +21,7 @@ export interface OperationInput {
 }
 
 /** How one REST route (by name) is described; see DESIGN.md section 4. */
-interface RouteDescription {
+export interface RouteDescription {
   /** `one`/`many` are the capitalized singular and plural names, e.g. `User`/`Users`. */
   operationId(one: string, many: string): string;
   query?(input: OperationInput): ParameterObject[];
@@ -68,7 +69,7 @@ const ROUTE_DESCRIPTIONS: Record<string, RouteDescription> = {
   },
   create: {
     operationId: (one) => `create${one}`,
-    query: draftParameter,
+    query: (input) => [...draftParameter(input), ...runAtParameter(input)],
     body: ({ names }) => jsonBody(schemaRef(names.input)),
     success: ({ names }) => ({ 201: json('The created resource (revision 1).', schemaRef(names.resource), { Location: RESPONSE_HEADERS.location, ETag: RESPONSE_HEADERS.etag }) }),
     problems: [400, 409, 413, 415, 422, 500],
@@ -158,6 +159,7 @@ const ROUTE_DESCRIPTIONS: Record<string, RouteDescription> = {
     success: resourceResponse('The resource with its draft made stable.'),
     problems: [400, 404, 409, 410, 412, 500],
   },
+  ...JOB_ROUTE_DESCRIPTIONS,
 };
 
 const PATH_PARAMETER_DESCRIPTIONS: Record<string, { description: string; schema: SchemaObject }> = {

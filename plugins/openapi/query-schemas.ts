@@ -1,5 +1,5 @@
 import type { ResourceModel } from '../../lib/index.js';
-import { operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../../lib/query/index.js';
+import { jobQueryFields, operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../../lib/query/index.js';
 import { withNull } from './openapi31.js';
 import type { ResourceSchemaNames } from './resource-schemas.js';
 import { schemaRef, type ParameterObject, type SchemaObject } from './types.js';
@@ -12,7 +12,7 @@ const DELETED: SchemaObject = { type: 'string', enum: ['exclude', 'include', 'on
  * kind takes, and `<Name>Query`, the `_search` body.
  */
 export function querySchemas(model: ResourceModel, names: ResourceSchemaNames, limits: QueryLimits): Record<string, SchemaObject> {
-  const fields = [...queryableFields(model).values()];
+  const fields = [...queryableFields(model, jobQueryFields(model)).values()];
   const where: SchemaObject = {
     type: 'object',
     description: `A filter on ${model.name}: every test must hold. A bare value means eq, null means isNull.`,
@@ -49,7 +49,7 @@ export function querySchemas(model: ResourceModel, names: ResourceSchemaNames, l
  * deepObject (`where[age][gte]=18`), `filter`, and for lists sort, paging, `q`, `fields`, `total`.
  */
 export function searchParameters(model: ResourceModel, names: ResourceSchemaNames, limits: QueryLimits, countOnly: boolean): ParameterObject[] {
-  const fields = [...queryableFields(model).values()];
+  const fields = [...queryableFields(model, jobQueryFields(model)).values()];
   const parameters: ParameterObject[] = [
     { name: 'where', in: 'query', style: 'deepObject', explode: true, schema: schemaRef(names.where), description: 'Filter, e.g. `where[age][gte]=18&where[name]=Ada`.' },
     { name: 'filter', in: 'query', content: { 'application/json': { schema: schemaRef(names.where) } }, description: '`where` as JSON; give where or filter, not both.' },

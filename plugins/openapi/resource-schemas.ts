@@ -1,6 +1,7 @@
 import type { FieldModel, FieldType, ResourceModel } from '../../lib/index.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
 import { withNull } from './openapi31.js';
+import { jobSchemas, jobStateProperty } from './job-operations.js';
 import { exportMetaSchema, exportRevisionSchema, NEXT_CURSOR } from './shared-schemas.js';
 import { schemaRef, type SchemaObject } from './types.js';
 
@@ -47,7 +48,7 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
   const resource = (requiredFields: string[]): SchemaObject => ({
     type: 'object',
     ...description,
-    properties: { id: { type: 'string', description: `The id of the ${model.name}; never begins with _.` }, ...outputFields.properties, _meta: schemaRef('ResourceMeta') },
+    properties: { id: { type: 'string', description: `The id of the ${model.name}; never begins with _.` }, ...outputFields.properties, ...jobStateProperty(model), _meta: schemaRef('ResourceMeta') },
     required: ['id', ...requiredFields, '_meta'],
   });
   // Old revisions keep the data of their schema version; only the current version's shape is known.
@@ -55,6 +56,7 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
     ? { type: 'object', properties: outputFields.properties, required: outputFields.required }
     : { type: 'object', description: 'The data as written, in the schema version of that revision.' };
   return {
+    ...jobSchemas(model),
     [names.resource]: resource(outputFields.required),
     [names.listItem]: { ...resource([]), description: `A ${model.name} in a list; \`fields=\` may leave fields out.` },
     [names.input]: { ...objectSchema(model.target, model.fields, 'input'), description: `A ${model.name} to create or replace.` },

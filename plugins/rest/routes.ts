@@ -31,6 +31,24 @@ export interface RouteDefinition {
  * `/:id`. Each handler translates HTTP into one manager call; the rules live in the manager.
  */
 export function resourceRoutes(model: ResourceModel): RouteDefinition[] {
+  const builtIn = builtInRoutes(model);
+  const added = addedRoutes.get(model) ?? [];
+  const replaced = (route: RouteDefinition) => added.find((candidate) => candidate.name === route.name) ?? route;
+  return [...builtIn.map(replaced), ...added.filter((route) => !builtIn.some((candidate) => candidate.name === route.name))];
+}
+
+const addedRoutes = new WeakMap<ResourceModel, RouteDefinition[]>();
+
+/**
+ * Adds another plugin's routes below a resource's collection, e.g. the jobs plugin's
+ * `POST /:id/rerun`. Call it in `configure` (REST mounts later); an added route named like a
+ * built-in one replaces it. Each route is one manager call, like the built-in ones.
+ */
+export function addResourceRoutes(model: ResourceModel, routes: readonly RouteDefinition[]): void {
+  addedRoutes.set(model, [...(addedRoutes.get(model) ?? []).filter((route) => !routes.some((added) => added.name === route.name)), ...routes]);
+}
+
+function builtInRoutes(model: ResourceModel): RouteDefinition[] {
   const name = model.name;
   return [
     {

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * The `strata` command. `strata worker <entry>` runs the jobs of an app without HTTP: `<entry>` is
+ * a module whose default export (or export named `options`) is the app's bootstrap options, e.g.
+ * `export default { resources: [SendEmail, Report], database: process.env.STRATA_DATABASE_URL }`.
+ */
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { BootstrapOptions, StrataPlugin } from '../index.js';
+
+/** Plugins that serve HTTP: a worker has no app to mount them on, so it leaves them out. */
+const HTTP_PLUGINS = new Set(['rest', 'graphql', 'openapi', 'admin']);
+
+const USAGE = `Usage: strata worker <entry>
+
+  Runs the background jobs of the app whose bootstrap options <entry> exports
+  (export default { resources, database }), with no HTTP server. Stops on SIGINT or SIGTERM,
+  waiting for running jobs. Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, entry, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command !== 'worker' || !entry || rest.length > 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  // Set before the entry is loaded: a jobsPlugin() it creates runs a worker here, whatever the web servers' environment says.
+  process.env.STRATA_JOBS_WORKER = 'true';
+  const loaded = await import(pathToFileURL(resolve(entry)).href) as { default?: unknown; options?: unknown };
+  const options = (loaded.default ?? loaded.options) as BootstrapOptions | undefined;
+  if (!options || typeof options !== 'object' || !Array.isArray(options.resources)) {
+    console.error(`strata worker: ${entry} must export its bootstrap options as default (or as "options"): export default { resources: [...], database: '…' }`);
+    return 2;
+  }
+  const { bootstrap } = await import('../index.js');
+  const plugins = options.plugins?.filter((plugin: StrataPlugin) => !HTTP_PLUGINS.has(plugin.name));
+  const strata = await bootstrap(null, { ...options, ...(plugins ? { plugins } : {}) });
+  const jobs = strata.models.filter((model) => model.job).map((model) => model.name);
+  console.log(`strata worker ${process.pid} ready: running ${jobs.join(', ') || 'no jobs (no @Job resource)'}`);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      console.log(`strata worker ${process.pid}: ${signal}, finishing running jobs`);
+      done();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await strata.close();
+  console.log(`strata worker ${process.pid} stopped`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (error: unknown) => {
+  console.error(`strata worker: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,134 @@
+import { CronExpressionParser } from 'cron-parser';
+import humanInterval from 'human-interval';
+import type { ResourceView } from '../manager/state.js';
+import type { JobState } from '../manager/job-state.js';
+import type { FieldModel } from './model.js';
+
+/** How long to wait before the next attempt of a failed job: `fixed` waits `delay` every time, `exponential` doubles it (up to `maxDelay`). */
+export interface BackoffOptions {
+  type: 'fixed' | 'exponential';
+  /** Milliseconds before the first retry. */
+  delay: number;
+  /** Longest wait in milliseconds (exponential backoff stops growing here). */
+  maxDelay?: number;
+}
+
+/** What a job handler receives besides the job resource. */
+export interface JobContext {
+  /** Aborted when the job is cancelled, times out, or the worker shuts down; `signal.reason` says why. */
+  readonly signal: AbortSignal;
+  /** The number of this attempt, from 1. */
+  readonly attempt: number;
+  /** Stores a log line, served at `GET /<jobs>/:id/logs`. Resolves once stored. */
+  log(message: string, level?: JobLogLevel): Promise<void>;
+  /** Records progress (0–100) in `_job.progress` without writing a revision. */
+  progress(percent: number): Promise<void>;
+}
+
+/** Levels of job log lines. */
+export type JobLogLevel = 'info' | 'warn' | 'error';
+
+/** A job resource as its handler sees it: the fields, `id`, `_meta` and `_job`. */
+export type JobResource<T = Record<string, unknown>> = T & ResourceView & { _job: JobState };
+
+/**
+ * Runs one attempt of a job. What it returns (JSON) becomes `_job.result`; what it throws fails the
+ * attempt (retried with backoff until `maxAttempts`).
+ * @example const send: JobHandler<SendEmail> = async (job, ctx) => { await ctx.log(`to ${job.to}`); return { sent: true }; };
+ */
+export type JobHandler<T = Record<string, unknown>> = (job: JobResource<T>, context: JobContext) => unknown;
+
+/** Options of `@Job`, as written. */
+export interface JobOptions<T = Record<string, unknown>> {
+  /** Runs each attempt (required). */
+  handler: JobHandler<T>;
+  /** Attempts running at once per worker process (default 5). */
+  concurrency?: number;
+  /** Attempts before the job is `failed` (default 3). */
+  maxAttempts?: number;
+  /** Wait between attempts (default exponential from 1 s, at most 5 min). */
+  backoff?: BackoffOptions;
+  /** Milliseconds an attempt may take; then its signal is aborted and the attempt fails. */
+  timeout?: number;
+  /** Creates one job resource per run on this schedule: a cron expression (`0 3 * * *`), a human interval (`5 minutes`) or milliseconds. */
+  every?: string | number;
+}
+
+/** `@Job` options with their defaults applied; built and checked at bootstrap. */
+export interface JobModel {
+  readonly handler: JobHandler;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly backoff: Readonly<Required<Pick<BackoffOptions, 'type' | 'delay'>> & { maxDelay: number }>;
+  readonly timeout?: number;
+  readonly every?: string | number;
+}
+
+const KNOWN_OPTIONS = ['handler', 'concurrency', 'maxAttempts', 'backoff', 'timeout', 'every'];
+const DEFAULT_BACKOFF = { type: 'exponential', delay: 1000, maxDelay: 300_000 } as const;
+
+/**
+ * Checks `@Job` options and applies defaults. Problems name the class and the fix; the schedule is
+ * parsed with the same parsers Agenda uses (cron-parser, human-interval).
+ */
+export function buildJobModel(className: string, options: JobOptions, fields: readonly FieldModel[], drafts: boolean, problems: string[]): JobModel {
+  const problem = (message: string) => problems.push(`${className}: @Job ${message}`);
+  if (!options || typeof options !== 'object') {
+    problem('needs an options object with a handler, e.g. @Job({ handler: async (job, ctx) => … })');
+    return { handler: () => undefined, concurrency: 1, maxAttempts: 1, backoff: DEFAULT_BACKOFF };
+  }
+  for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.includes(key)) problem(`option "${key}" is not known; use ${KNOWN_OPTIONS.join(', ')}`);
+  if (typeof options.handler !== 'function') problem('handler must be a function (job, ctx) => result; pass @Job({ handler })');
+  const whole = (name: 'concurrency' | 'maxAttempts', fallback: number): number => {
+    const value = options[name] ?? fallback;
+    if (!Number.isSafeInteger(value) || value < 1) problem(`${name} must be a whole number of at least 1, got ${JSON.stringify(options[name])}`);
+    return value;
+  };
+  const concurrency = whole('concurrency', 5);
+  const maxAttempts = whole('maxAttempts', 3);
+  const backoff = buildBackoff(options.backoff, problem);
+  if (options.timeout !== undefined && !(typeof options.timeout === 'number' && Number.isFinite(options.timeout) && options.timeout > 0)) {
+    problem(`timeout must be a number of milliseconds above 0, got ${JSON.stringify(options.timeout)}`);
+  }
+  if (options.every !== undefined) {
+    const scheduleProblem = everyProblem(options.every);
+    if (scheduleProblem) problem(`every ${JSON.stringify(options.every)} ${scheduleProblem}`);
+    const required = fields.filter((field) => !field.optional).map((field) => field.name);
+    if (required.length > 0) problem(`every creates each run with no data, so every field must be optional; make ${required.join(', ')} optional (@IsOptional()) or drop every`);
+  }
+  if (drafts) problem('does not work with @Versioned({ drafts: true }): a job runs what was created; remove drafts');
+  return { handler: options.handler, concurrency, maxAttempts, backoff, timeout: options.timeout, every: options.every };
+}
+
+function buildBackoff(backoff: BackoffOptions | undefined, problem: (message: string) => void): JobModel['backoff'] {
+  if (backoff === undefined) return DEFAULT_BACKOFF;
+  const fix = "backoff must be { type: 'fixed' | 'exponential', delay, maxDelay? } with delays in milliseconds";
+  if (!backoff || typeof backoff !== 'object') {
+    problem(`${fix}, got ${JSON.stringify(backoff)}`);
+    return DEFAULT_BACKOFF;
+  }
+  const { type, delay, maxDelay } = backoff;
+  const millis = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  if (type !== 'fixed' && type !== 'exponential') problem(`${fix}; type ${JSON.stringify(type)} is neither`);
+  if (!millis(delay)) problem(`${fix}; delay ${JSON.stringify(delay)} is not a number of milliseconds of at least 0`);
+  if (maxDelay !== undefined && (!millis(maxDelay) || maxDelay < delay)) problem(`${fix}; maxDelay ${JSON.stringify(maxDelay)} must be at least delay`);
+  return { type, delay, maxDelay: maxDelay ?? (type === 'fixed' ? delay : DEFAULT_BACKOFF.maxDelay) };
+}
+
+/**
+ * Why `every` is not a schedule Agenda can run, or undefined when it is: milliseconds above 0, a
+ * human interval above 0 (`5 minutes`), or a cron expression that fires (`*\/5 * * * *`).
+ */
+export function everyProblem(every: unknown): string | undefined {
+  if (typeof every === 'number') return Number.isFinite(every) && every > 0 ? undefined : 'must be above 0 milliseconds';
+  if (typeof every !== 'string' || every.trim() === '') return 'must be a cron expression, a human interval such as "5 minutes", or milliseconds';
+  const human = humanInterval(every);
+  if (typeof human === 'number' && !Number.isNaN(human)) return human > 0 ? undefined : 'is not a positive interval; give a duration above 0';
+  if (/^\s*-?\d+(\.\d+)?\s*$/.test(every)) return Number(every) > 0 ? undefined : 'must be above 0 milliseconds';
+  try {
+    CronExpressionParser.parse(every).next();
+    return undefined;
+  } catch (error) {
+    return `is neither a human interval ("5 minutes") nor a cron expression that fires ("*/5 * * * *"): ${(error as Error).message}`;
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate,
+  type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule,
+} from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { requestError } from './errors.js';
+import { aliasLimitRule, depthLimitRule, queryComplexity, type RequestLimits } from './limits.js';
+
+/** Longest document parsed, in tokens (graphql-js stops reading beyond it): a defence against huge documents. */
+const MAX_TOKENS = 20_000;
+/** Documents kept (least recently used dropped), and the longest query text worth keeping. */
+const CACHED_DOCUMENTS = 500;
+const MAX_CACHED_QUERY_LENGTH = 20_000;
+
+/** A document ready to run, or the errors that refuse it. */
+export interface PreparedDocument {
+  readonly document?: DocumentNode;
+  readonly errors: readonly GraphQLError[];
+}
+
+/** Runs a prepared operation; `variables` must have passed `complexity` (which coerces them). */
+export type RunOperation = (rootValue: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult;
+
+interface Entry extends PreparedDocument {
+  /** Per operation name ('' for the only one): the compiled operation and its cost without variables. */
+  readonly operations: Map<string, { run?: RunOperation; complexity?: number }>;
+}
+
+/**
+ * Everything done once per distinct document, kept per query text: parsing, validation (the limit
+ * rules first and alone, so an oversized document never reaches the standard rules, some of which
+ * grow faster than the document), compilation with graphql-jit, and the cost when the request has
+ * no variables. Most clients send the same few documents, so a repeated request goes straight to
+ * execution.
+ */
+export class PreparedDocuments {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byDocument = new WeakMap<DocumentNode, Entry>();
+  private readonly limitRules: ValidationRule[];
+  private readonly rules: ValidationRule[];
+
+  constructor(private readonly schema: GraphQLSchema, limits: RequestLimits, introspection: boolean) {
+    this.limitRules = [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)];
+    this.rules = introspection ? [...specifiedRules] : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  }
+
+  /** The parsed and validated document of `query`, or its errors (BAD_REQUEST). */
+  get(query: string): PreparedDocument {
+    const cached = this.entries.get(query);
+    if (cached) {
+      this.entries.delete(query); // re-inserted: the most recently used is last
+      this.entries.set(query, cached);
+      return cached;
+    }
+    const entry = this.prepare(query);
+    if (entry.document) this.byDocument.set(entry.document, entry);
+    if (query.length <= MAX_CACHED_QUERY_LENGTH) {
+      this.entries.set(query, entry);
+      if (this.entries.size > CACHED_DOCUMENTS) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return entry;
+  }
+
+  /**
+   * The cost of one operation of a prepared document with these variables (see `queryComplexity`);
+   * throws a GraphQLError when the variables do not fit the operation.
+   */
+  complexity(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number {
+    const hasVariables = variables !== null && variables !== undefined && Object.keys(variables).length > 0;
+    if (hasVariables) return queryComplexity(this.schema, document, variables, operationName ?? undefined);
+    const operation = this.operation(document, operationName);
+    operation.complexity ??= queryComplexity(this.schema, document, undefined, operationName ?? undefined);
+    return operation.complexity;
+  }
+
+  /** The executor of one operation of a prepared document: compiled by graphql-jit once, graphql-js's own `execute` when it cannot compile. */
+  runner(document: DocumentNode, operationName: string | null | undefined): RunOperation | undefined {
+    const operation = this.operation(document, operationName);
+    if (!operation.run) {
+      const compiled = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+      if (!isCompiledQuery(compiled)) return undefined;
+      operation.run = (rootValue, context, variables) => (compiled as CompiledQuery).query(rootValue, context, variables ?? {});
+    }
+    return operation.run;
+  }
+
+  private operation(document: DocumentNode, operationName: string | null | undefined): { run?: RunOperation; complexity?: number } {
+    const entry = this.byDocument.get(document);
+    const key = operationName ?? '';
+    let operation = entry?.operations.get(key);
+    if (!operation) {
+      operation = {};
+      entry?.operations.set(key, operation);
+    }
+    return operation;
+  }
+
+  private prepare(query: string): Entry {
+    const operations = new Map<string, { run?: RunOperation; complexity?: number }>();
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: MAX_TOKENS });
+    } catch (error) {
+      return { errors: [requestError(error as Error)], operations };
+    }
+    const limitErrors = validate(this.schema, document, this.limitRules);
+    if (limitErrors.length > 0) return { errors: limitErrors, operations };
+    const errors = validate(this.schema, document, this.rules);
+    return errors.length > 0 ? { errors: errors.map(requestError), operations } : { document, errors: [], operations };
+  }
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { createHandler, type OperationArgs } from 'graphql-http';
+import { isStrataError, type CurrentUser, type Logger } from '../../lib/index.js';
+import { PreparedDocuments } from './documents.js';
+import { clientError, requestError, strataExtensions } from './errors.js';
+import { limitError, type RequestLimits } from './limits.js';
+import { RevisionLoaders } from './loaders.js';
+import type { GraphQLContext } from './resolvers.js';
+
+/** How the endpoint serves one schema. */
+export interface EndpointSettings {
+  readonly schema: GraphQLSchema;
+  readonly limits: RequestLimits;
+  readonly introspection: boolean;
+  /** Largest request body (`express.text` syntax: bytes or '1mb'). */
+  readonly bodyLimit: string | number;
+  currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
+  readonly logger: Logger;
+  /** Answers a browser's GET with GraphiQL; absent when GraphiQL is off. */
+  readonly graphiql?: RequestHandler;
+}
+
+const REQUEST_ID = /^[\w.:\-/+=]{1,200}$/;
+const GRAPHQL_RESPONSE = 'application/graphql-response+json; charset=utf-8';
+const JSON_RESPONSE = 'application/json; charset=utf-8';
+
+/**
+ * The `/graphql` handler: GraphQL over HTTP (GET and POST, `application/graphql-response+json`)
+ * with graphql-http. Before anything runs, each request's document is prepared (parsed, validated
+ * against the standard rules plus the depth and alias limits, compiled; cached by query text) and
+ * its complexity is computed with its variables. Resolvers get the current user and per-request
+ * loaders; errors leave through `clientError`.
+ */
+export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
+  const documents = new PreparedDocuments(settings.schema, settings.limits, settings.introspection);
+  const handler = createHandler<Request, { res: Response }, GraphQLContext>({
+    schema: settings.schema,
+    formatError: requestError,
+    async onSubscribe(request, params) {
+      const prepared = documents.get(params.query);
+      if (!prepared.document) return prepared.errors;
+      const operation = getOperationAST(prepared.document, params.operationName);
+      if (!operation) {
+        const message = params.operationName ? `The document has no operation named "${params.operationName}"` : 'The document holds several operations; name the one to run in operationName';
+        return [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })];
+      }
+      if (operation.operation === 'subscription') return [new GraphQLError('Subscriptions are not served over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+      // graphql-http refuses this too, but without an error code.
+      if (operation.operation === 'mutation' && request.method === 'GET') {
+        const error = new GraphQLError('Mutations must be sent with POST', { extensions: { code: 'BAD_REQUEST' } });
+        return [JSON.stringify({ errors: [error] }), { status: 405, statusText: 'Method Not Allowed', headers: { allow: 'POST', 'content-type': mediaType(request.raw.headers.accept) } }];
+      }
+      let complexity: number;
+      try {
+        // Coerces the variables too: variables that do not fit the operation are a request error (400) here.
+        complexity = documents.complexity(prepared.document, params.operationName, params.variables);
+      } catch (error) {
+        return [requestError(error as Error)];
+      }
+      const { maxComplexity } = settings.limits;
+      if (complexity > maxComplexity) {
+        return [limitError('maxComplexity', maxComplexity, complexity,
+          `The ${operation.operation} costs ${complexity}, more than the ${maxComplexity} allowed per request: each object costs 1 and a list costs its page times limit (the default page size when limit is left out). Ask for fewer items (a lower limit) or fewer nested fields.`)];
+      }
+      const user = await settings.currentUser(request.raw);
+      const contextValue: GraphQLContext = { user, requestId: requestIdOf(request.context.res), revisions: new RevisionLoaders(user) };
+      return {
+        schema: settings.schema, document: prepared.document, operationName: params.operationName,
+        variableValues: params.variables, contextValue,
+      } satisfies OperationArgs<GraphQLContext>;
+    },
+    execute(args: ExecutionArgs) {
+      const run = documents.runner(args.document, args.operationName);
+      return run ? run(args.rootValue, args.contextValue, args.variableValues) : execute(args);
+    },
+    onOperation(request, args, result) {
+      // Serialized here, without graphql-http's replacer function (slow on large results); errors go through clientError.
+      const requestId = args.contextValue?.requestId ?? requestIdOf(request.context.res);
+      const body = result.errors ? { ...result, errors: result.errors.map((error) => clientError(error, requestId, settings.logger)) } : result;
+      return [JSON.stringify(body), { status: 200, statusText: 'OK', headers: { 'content-type': mediaType(request.raw.headers.accept) } }];
+    },
+  });
+  const readBody = express.text({ type: () => true, limit: settings.bodyLimit });
+
+  return (request, response) => {
+    assignRequestId(request, response);
+    if (settings.graphiql && request.method === 'GET' && request.accepts(['application/graphql-response+json', 'application/json', 'text/html']) === 'text/html') {
+      settings.graphiql(request, response, () => undefined);
+      return;
+    }
+    readBody(request, response, (bodyError?: unknown) => {
+      if (bodyError) {
+        sendBodyError(request, response, bodyError);
+        return;
+      }
+      const body = typeof request.body === 'string' ? request.body : null;
+      handler({ method: request.method, url: request.url, headers: request.headers, body, raw: request, context: { res: response } }).then(
+        ([text, init]) => {
+          if (text === null && init.status >= 400) {
+            sendRefusal(request, response, init.status, init.headers as Record<string, string> | undefined);
+            return;
+          }
+          response.writeHead(init.status, init.statusText, { ...init.headers as Record<string, string> | undefined, 'content-length': Buffer.byteLength(text ?? '') }).end(text);
+        },
+        (error: unknown) => sendFailure(request, response, error, settings.logger),
+      );
+    });
+  };
+}
+
+/**
+ * The response media type graphql-http negotiated from `Accept`: the first acceptable entry, where
+ * `application/graphql-response+json` is itself and `application/json`, `application/*` and `*\/*` mean JSON.
+ */
+function mediaType(accept: string | string[] | undefined): string {
+  for (const entry of String(accept ?? '*/*').toLowerCase().replace(/\s/g, '').split(',')) {
+    const type = entry.split(';')[0];
+    if (type === 'application/graphql-response+json') return GRAPHQL_RESPONSE;
+    if (type === 'application/json' || type === 'application/*' || type === '*/*') return JSON_RESPONSE;
+  }
+  return JSON_RESPONSE;
+}
+
+/** Gives the response an `X-Request-Id`: the one set already (by the REST plugin), the client's when sensible, or a new UUID. */
+function assignRequestId(request: Request, response: Response): void {
+  if (response.getHeader('X-Request-Id')) return;
+  const given = request.header('X-Request-Id');
+  response.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());
+}
+
+function requestIdOf(response: Response): string {
+  return String(response.getHeader('X-Request-Id'));
+}
+
+function sendErrors(request: Request, response: Response, status: number, errors: GraphQLError[]): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  const body = JSON.stringify({ errors });
+  response.status(status).setHeader('Content-Type', mediaType(request.headers.accept));
+  response.setHeader('Content-Length', Buffer.byteLength(body));
+  response.end(body);
+}
+
+/**
+ * graphql-http answers a wrong method (405), `Accept` (406) or `Content-Type` (415) with no body;
+ * Strata sends its headers (`Allow`, `Accept`) and an error with a code, like every other error.
+ */
+function sendRefusal(request: Request, response: Response, status: number, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  const [code, message] = status === 415 ? ['UNSUPPORTED_MEDIA_TYPE', 'Send a POST body as application/json (or the query in the URL of a GET)']
+    : status === 406 ? ['BAD_REQUEST', 'Accept application/graphql-response+json or application/json']
+      : ['BAD_REQUEST', `${request.method} is not supported here; use GET or POST`];
+  sendErrors(request, response, status, [new GraphQLError(message, { extensions: { code } })]);
+}
+
+/** A body too large, in an unsupported charset or cut off: the same codes as REST. */
+function sendBodyError(request: Request, response: Response, error: unknown): void {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large') {
+    sendErrors(request, response, 413, [new GraphQLError('The request body is larger than the limit', { extensions: { code: 'PAYLOAD_TOO_LARGE' } })]);
+  } else if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    sendErrors(request, response, 415, [new GraphQLError('The request body encoding is not supported; send UTF-8', { extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } })]);
+  } else {
+    sendErrors(request, response, 400, [new GraphQLError('The request body could not be read', { extensions: { code: 'BAD_REQUEST' } })]);
+  }
+}
+
+/**
+ * Something failed outside the resolvers (`currentUser` throwing, say): a StrataError keeps its code
+ * and status (e.g. 401 UNAUTHORIZED); anything else is a 500 INTERNAL, logged with the request id.
+ */
+function sendFailure(request: Request, response: Response, error: unknown, logger: Logger): void {
+  if (isStrataError(error)) {
+    sendErrors(request, response, error.status, [new GraphQLError(error.message, { extensions: strataExtensions(error) })]);
+    return;
+  }
+  const requestId = requestIdOf(response);
+  logger.error('GraphQL request failed', { requestId, method: request.method, url: request.originalUrl, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+  sendErrors(request, response, 500, [new GraphQLError('Internal error', { extensions: { code: 'INTERNAL', requestId } })]);
+}

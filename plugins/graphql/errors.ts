@@ -1,0 +1,52 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isStrataError, type Logger, type StrataError } from '../../lib/index.js';
+
+/**
+ * The one place errors become what GraphQL clients see. Every error carries `extensions.code`, one
+ * of the REST codes (docs/errors.md):
+ * - a StrataError from the manager keeps its code and message, plus `extensions.errors` (the
+ *   per-field details of VALIDATION_FAILED, BAD_QUERY, UNIQUE_VIOLATION …) when it has any;
+ * - an error with no `path` is about the request itself (syntax, validation, variables, limits):
+ *   BAD_REQUEST with graphql-js's message;
+ * - anything else failed inside the server: INTERNAL with no details, logged with the request id.
+ */
+export function clientError(error: GraphQLError, requestId: string, logger: Logger): GraphQLFormattedError {
+  const original = error.originalError;
+  if (isStrataError(original)) return formatted(error, original.message, strataExtensions(original));
+  if (error.path === undefined) return formatted(error, error.message, { code: 'BAD_REQUEST' });
+  logger.error('GraphQL field failed', {
+    requestId, path: error.path.join('.'),
+    error: original ? original.stack ?? original.message : error.message,
+  });
+  return formatted(error, 'Internal error', { code: 'INTERNAL', requestId });
+}
+
+/** `extensions` of a StrataError: its code, and its details when it has any. */
+export function strataExtensions(error: StrataError): Record<string, unknown> {
+  return error.errors.length > 0 ? { code: error.code, errors: error.errors } : { code: error.code };
+}
+
+/**
+ * Errors graphql-http raises about the HTTP request (no query, unparsable JSON …) arrive as plain
+ * Errors: BAD_REQUEST with their message. GraphQL errors that passed through `clientError` stay as they are.
+ */
+export function requestError(error: Error | GraphQLError): GraphQLError {
+  if (error instanceof GraphQLError) return typeof error.extensions.code === 'string' ? error : withExtensions(error, error.message, { code: 'BAD_REQUEST' });
+  return new GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
+}
+
+/** The JSON form of an execution error (graphql-jit's errors carry `locations` and `path`, not AST nodes). */
+function formatted(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLFormattedError {
+  return {
+    message,
+    ...(error.locations && error.locations.length > 0 ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions,
+  };
+}
+
+function withExtensions(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions,
+  });
+}

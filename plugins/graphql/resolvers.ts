@@ -1,0 +1,183 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { ComplexityEstimatorArgs } from 'graphql-query-complexity/cjs';
+import type { CurrentUser, QueryInput, ResourceManager, ResourceModel, ResourceView } from '../../lib/index.js';
+import type { QueryLimits } from '../../lib/query/index.js';
+import { given, plainInput, whereInput } from './arguments.js';
+import type { RevisionLoaders } from './loaders.js';
+import { upperFirst, withArticle, type NameRegistry } from './names.js';
+import { namedClass, type ResourceTypes } from './resource-types.js';
+import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type TypeThunk } from './shared-types.js';
+
+/** What every resolver gets as GraphQL context: one per request. */
+export type GraphQLContext = {
+  /** `options.currentUser(request)`, passed to every manager call. */
+  readonly user: CurrentUser | null;
+  /** The request's `X-Request-Id`. */
+  readonly requestId: string;
+  readonly revisions: RevisionLoaders;
+};
+
+/** What the generated resolvers need from the running app. */
+export interface ResolverEnvironment {
+  readonly limits: QueryLimits;
+  /** The manager of a model (available once the app is mounted). */
+  manager(model: ResourceModel): ResourceManager;
+  /** Root field names, claimed so two resources cannot generate the same query or mutation. */
+  readonly queryNames: NameRegistry;
+  readonly mutationNames: NameRegistry;
+}
+
+/** One argument of a generated resolver method. */
+interface ArgumentSpec {
+  readonly name: string;
+  readonly type: TypeThunk;
+  /** What `design:paramtypes` records for it. */
+  readonly designType: Function;
+  readonly nullable?: boolean;
+  readonly description?: string;
+}
+
+const ROOT = Symbol('root');
+type ParameterSpec = ArgumentSpec | typeof ROOT;
+
+/**
+ * The cost of a paged field for the complexity limit: its page's cost times the number of items
+ * asked for (`limit`, else the default; at most the maximum, above which the manager refuses anyway).
+ */
+export function pagedComplexity(limits: QueryLimits) {
+  return ({ args, childComplexity }: ComplexityEstimatorArgs): number => {
+    const limit = Number.isInteger(args.limit) && args.limit >= 0 ? Math.min(args.limit as number, limits.maxLimit) : limits.defaultLimit;
+    return 1 + limit * childComplexity;
+  };
+}
+
+/**
+ * Generates the resolver class of one resource: the queries and mutations of DESIGN.md section 5
+ * and the `revisions` field. Each resolver turns its arguments into exactly one manager call; the
+ * rules (validation, revisions, hooks, permissions) live in the manager.
+ */
+export function buildResolver(types: ResourceTypes, environment: ResolverEnvironment): Function {
+  const { model } = types;
+  const names = model.names.graphql;
+  const resolver = namedClass(`${names.type}Resolver`);
+  const manager = () => environment.manager(model);
+  const drafts = model.versioning.drafts;
+  const id: ArgumentSpec = { name: 'id', type: () => ID, designType: String };
+  const expectedRevision: ArgumentSpec = {
+    name: 'expectedRevision', type: () => Int, designType: Number, nullable: true,
+    description: 'Fail with PRECONDITION_FAILED unless the current revision has this number.',
+  };
+  const draft: ArgumentSpec[] = drafts
+    ? [{ name: 'draft', type: () => Boolean, designType: Boolean, nullable: true, description: 'Write a draft revision (or change the current draft).' }]
+    : [];
+  const query = (field: string, returns: TypeThunk, options: { nullable?: boolean; description: string; complexity?: ReturnType<typeof pagedComplexity> }) => {
+    environment.queryNames.claim(field, `the ${field} query of resource ${model.name}`, 'rename a resource with @Resource({ name })');
+    return Query(returns, { name: field, ...options });
+  };
+  const mutation = (field: string, returns: TypeThunk, description: string) => {
+    environment.mutationNames.claim(field, `the ${field} mutation of resource ${model.name}`, 'rename a resource with @Resource({ name })');
+    return Mutation(returns, { name: field, description });
+  };
+  const define = (method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>) => {
+    defineMethod(resolver, method, decorator, parameters, implementation);
+  };
+  const writeOptions = (context: GraphQLContext, options: { expectedRevision?: number | null; draft?: boolean | null }) =>
+    ({ user: context.user, ...given(options) });
+
+  define('one', query(names.one, () => types.object, { nullable: true, description: `${upperFirst(withArticle(model.name))} by id: its current revision, or revision \`revision\`.` }),
+    [id, { name: 'revision', type: () => Int, designType: Number, nullable: true, description: 'Read this revision instead of the current one.' }],
+    (context: GraphQLContext, resourceId: string, revision: number | null) => manager().get(resourceId, { user: context.user, ...given({ revision }) }));
+
+  define('many', query(names.many, () => types.page, {
+    description: `Lists and searches ${model.name} resources (the query of REST GET /${model.names.path}).`,
+    complexity: pagedComplexity(environment.limits),
+  }), [
+    { name: 'where', type: () => types.where, designType: Object, nullable: true },
+    { name: 'sort', type: () => [types.sort], designType: Array, nullable: true, description: 'Sort keys in order; the default is creation order.' },
+    { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Items per page (default ${environment.limits.defaultLimit}, at most ${environment.limits.maxLimit}).` },
+    { name: 'offset', type: () => Int, designType: Number, nullable: true },
+    { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page (not with offset).' },
+    { name: 'q', type: () => String, designType: String, nullable: true, description: 'Full-text search over the @Indexed({ text: true }) fields.' },
+    { name: 'deleted', type: () => DeletedFilter, designType: String, nullable: true },
+    { name: 'total', type: () => Boolean, designType: Boolean, nullable: true, description: 'Count every match into total.' },
+  ], (context: GraphQLContext, where: unknown, sort: string[] | null, limit: number | null, offset: number | null, cursor: string | null,
+    q: string | null, deleted: string | null, total: boolean | null) => {
+    const search: QueryInput = { ...given({ sort, limit, offset, cursor, q, deleted, total }), ...given({ where: whereInput(where) }) };
+    return manager().list(search, { user: context.user });
+  });
+
+  define('diff', query(`${names.one}Diff`, () => [JsonPatchOperationType], { description: `The JSON Patch (RFC 6902) that turns revision \`from\` of ${withArticle(model.name)} into revision \`to\`.` }),
+    [id, { name: 'from', type: () => Int, designType: Number }, { name: 'to', type: () => Int, designType: Number }],
+    (context: GraphQLContext, resourceId: string, from: number, to: number) => manager().diff(resourceId, from, to, { user: context.user }));
+
+  define('create', mutation(`create${names.type}`, () => types.object, `Creates ${withArticle(model.name)} (revision 1).`),
+    [{ name: 'input', type: () => types.input, designType: Object }, ...draft],
+    (context: GraphQLContext, input: unknown, isDraft?: boolean | null) =>
+      manager().create(plainInput(input) as Record<string, unknown>, writeOptions(context, { draft: isDraft })));
+
+  define('update', mutation(`update${names.type}`, () => types.object, `Replaces the data of ${withArticle(model.name)}: a new revision.`),
+    [id, { name: 'input', type: () => types.input, designType: Object }, expectedRevision, ...draft],
+    (context: GraphQLContext, resourceId: string, input: unknown, revision: number | null, isDraft?: boolean | null) =>
+      manager().update(resourceId, plainInput(input) as Record<string, unknown>, writeOptions(context, { expectedRevision: revision, draft: isDraft })));
+
+  define('patch', mutation(`patch${names.type}`, () => types.object, `Changes some fields of ${withArticle(model.name)} (JSON merge patch): a new revision.`),
+    [id, { name: 'patch', type: () => types.patch, designType: Object }, expectedRevision, ...draft],
+    (context: GraphQLContext, resourceId: string, patch: unknown, revision: number | null, isDraft?: boolean | null) =>
+      manager().patch(resourceId, plainInput(patch), { ...writeOptions(context, { expectedRevision: revision, draft: isDraft }), format: 'merge-patch' }));
+
+  define('delete', mutation(`delete${names.type}`, () => Boolean, `Soft-deletes ${withArticle(model.name)}: it leaves reads and search and keeps its history. Returns true.`),
+    [id, expectedRevision],
+    async (context: GraphQLContext, resourceId: string, revision: number | null) => {
+      await manager().delete(resourceId, writeOptions(context, { expectedRevision: revision }));
+      return true;
+    });
+
+  define('purge', mutation(`purge${names.type}`, () => Boolean, `Deletes ${withArticle(model.name)} and all its revisions for good. Returns true.`),
+    [id, expectedRevision],
+    async (context: GraphQLContext, resourceId: string, revision: number | null) => {
+      await manager().purge(resourceId, writeOptions(context, { expectedRevision: revision }));
+      return true;
+    });
+
+  define('restore', mutation(`restore${names.type}`, () => types.object, `Undoes the soft delete of ${withArticle(model.name)}.`),
+    [id, expectedRevision],
+    (context: GraphQLContext, resourceId: string, revision: number | null) => manager().restore(resourceId, writeOptions(context, { expectedRevision: revision })));
+
+  define('switch', mutation(`switch${names.type}`, () => types.object, `Makes revision \`revision\` of ${withArticle(model.name)} current without writing one.`),
+    [id, { name: 'revision', type: () => Int, designType: Number }, expectedRevision],
+    (context: GraphQLContext, resourceId: string, n: number, revision: number | null) => manager().switch(resourceId, n, writeOptions(context, { expectedRevision: revision })));
+
+  if (drafts) {
+    define('publish', mutation(`publish${names.type}`, () => types.object, `Makes the current draft of ${withArticle(model.name)} stable.`),
+      [id, expectedRevision],
+      (context: GraphQLContext, resourceId: string, revision: number | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision })));
+  }
+
+  define('revisions', FieldResolver(() => RevisionPageType, { complexity: pagedComplexity(environment.limits), description: 'The revision history, oldest first.' }), [
+    ROOT,
+    { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Revisions per page (default ${environment.limits.defaultLimit}).` },
+    { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page.' },
+  ], (context: GraphQLContext, root: ResourceView, limit: number | null, cursor: string | null) =>
+    context.revisions.load(manager(), root.id, limit ?? undefined, cursor ?? undefined));
+
+  Resolver(() => types.object)(resolver);
+  return resolver;
+}
+
+/**
+ * Adds `method` to the resolver class with its type-graphql decorators: the operation, `@Ctx` first
+ * (so a missing optional argument such as `draft` cannot shift it), then `@Root` where asked and one
+ * `@Arg` per argument with an explicit type, plus the `design:paramtypes` type-graphql expects.
+ */
+function defineMethod(resolver: Function, method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void {
+  const prototype = resolver.prototype as object;
+  Object.defineProperty(prototype, method, { value: implementation, writable: true, configurable: true });
+  Reflect.defineMetadata('design:paramtypes', [Object, ...parameters.map((parameter) => parameter === ROOT ? Object : parameter.designType)], prototype, method);
+  Reflect.defineMetadata('design:returntype', Promise, prototype, method);
+  Ctx()(prototype, method, 0);
+  parameters.forEach((parameter, index) => {
+    if (parameter === ROOT) Root()(prototype, method, index + 1);
+    else Arg(parameter.name, parameter.type, { nullable: parameter.nullable, description: parameter.description })(prototype, method, index + 1);
+  });
+  decorator(prototype, method, Object.getOwnPropertyDescriptor(prototype, method)!);
+}

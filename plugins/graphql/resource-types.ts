@@ -1,0 +1,246 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { FieldModel, FieldType, ResourceModel } from '../../lib/index.js';
+import { queryableFields, type QueryableField } from '../../lib/query/index.js';
+import { enumValueNames, NameRegistry, upperFirst, withArticle } from './names.js';
+import { DateTimeScalar, JsonScalar } from './scalars.js';
+import { filterInputType, ResourceMetaType, SCALAR_FILTERS, SHARED_TYPE_NAMES, type TypeThunk } from './shared-types.js';
+
+/** The generated GraphQL types of one resource (type-graphql classes and enum objects). */
+export interface ResourceTypes {
+  readonly model: ResourceModel;
+  /** `User`: `id`, the fields, `_meta` (the resolvers add `revisions`). */
+  readonly object: Function;
+  /** `UserInput`: the fields for create and update; required fields are non-null. */
+  readonly input: Function;
+  /** `UserPatch`: every field optional, merge-patch semantics. */
+  readonly patch: Function;
+  /** `UserWhere`: operator inputs per filterable field, `_meta`, `and`, `or`, `not`. */
+  readonly where: Function;
+  /** `UserSort`: `<field>_ASC` / `<field>_DESC`, valued with the manager's sort keys (`age`, `-age`). */
+  readonly sort: object;
+  /** `UserPage { items, nextCursor, total }`. */
+  readonly page: Function;
+}
+
+/** What a field becomes: a type thunk for type-graphql, and whether list items may be null. */
+interface GraphQLFieldType {
+  readonly type: TypeThunk;
+  readonly itemsNullable: boolean;
+}
+
+type Shape = 'output' | 'input' | 'patch';
+
+const BUILT_IN = 'a built-in Strata type';
+
+/** A new empty class called `name` (the name shows in type-graphql's own messages). */
+export function namedClass(name: string): new () => object {
+  return { [name]: class {} }[name];
+}
+
+/**
+ * Generates the GraphQL types of a set of models for one schema. Names are claimed in a
+ * NameRegistry, so clashes come back as problems; nested classes and enums are generated once per
+ * schema however many fields use them. Every class and enum is decorated here, before the schema is
+ * built (type-graphql reads a snapshot of its metadata then), never inside a type thunk.
+ */
+export class ResourceTypeFactory {
+  readonly names = new NameRegistry();
+  private readonly objects = new Map<Function, Function>();
+  private readonly inputs = new Map<Function, Function>();
+  private readonly patches = new Map<Function, Function>();
+  private readonly enums = new Map<unknown, { name: string; values: object }>();
+  private readonly enumFilters = new Map<object, Function>();
+  private readonly groupWheres = new Map<string, Function>();
+
+  constructor() {
+    for (const name of SHARED_TYPE_NAMES) this.names.claim(name, BUILT_IN, 'rename the resource or class');
+  }
+
+  /** Generates every type of `model`. */
+  resource(model: ResourceModel): ResourceTypes {
+    const names = model.names.graphql;
+    const owner = `resource ${model.name}`;
+    const fix = 'rename it with @Resource({ name }) or rename the class';
+    for (const name of [names.type, names.input, names.patch, names.where, names.sort, names.page]) this.names.claim(name, owner, fix);
+
+    const object = namedClass(names.type);
+    Field(() => ID)(object.prototype, 'id');
+    this.addFields(object, model.fields, 'output', model.name);
+    Field(() => ResourceMetaType)(object.prototype, '_meta');
+    ObjectType(names.type, { simpleResolvers: true, description: model.description })(object);
+
+    const input = this.inputClass(names.input, model.fields, 'input', model.name, `The fields of ${withArticle(model.name)}, to create or replace one.`);
+    const patch = this.inputClass(names.patch, model.fields, 'patch', model.name,
+      `Changes to ${withArticle(model.name)} (JSON merge patch): fields left out stay as they are, null removes an optional field, nested objects merge.`);
+    return { model, object, input, patch, where: this.whereType(model), sort: this.sortEnum(model), page: this.pageType(model, object) };
+  }
+
+  private addFields(target: Function, fields: readonly FieldModel[], shape: Shape, owner: string): void {
+    for (const field of fields) {
+      if (!this.names.checkFieldName(field.name, `${owner}.${field.name}`)) continue;
+      const { type, itemsNullable } = this.fieldType(field.type, shape, owner, field);
+      const nullable = shape === 'patch' || field.optional || field.nullable;
+      Field(type, {
+        nullable: nullable ? (itemsNullable ? 'itemsAndList' : true) : (itemsNullable ? 'items' : false),
+        description: field.description,
+      })(target.prototype, field.name);
+    }
+  }
+
+  private inputClass(name: string, fields: readonly FieldModel[], shape: 'input' | 'patch', owner: string, description: string): Function {
+    const target = namedClass(name);
+    this.addFields(target, fields, shape, owner);
+    InputType(name, { description })(target);
+    return target;
+  }
+
+  private fieldType(type: FieldType, shape: Shape, owner: string, field: FieldModel): GraphQLFieldType {
+    const fixed = (value: object): GraphQLFieldType => ({ type: () => value, itemsNullable: false });
+    switch (type.kind) {
+      case 'string': return fixed(field.ref ? ID : String);
+      case 'number': return fixed(Float);
+      case 'integer': return fixed(Int);
+      case 'boolean': return fixed(Boolean);
+      case 'date': return fixed(DateTimeScalar);
+      case 'json': return fixed(JsonScalar);
+      case 'enum': return fixed(this.enumType(type, `${owner}${upperFirst(field.name)}`).values);
+      case 'object': return fixed(shape === 'output' ? this.nestedObject(type) : shape === 'input' ? this.nestedInput(type) : this.nestedPatch(type));
+      case 'array': {
+        // A merge patch replaces arrays whole, so the items of a patched array are full inputs.
+        const items = this.fieldType(type.items, shape === 'patch' ? 'input' : shape, owner, field);
+        return { type: () => [items.type()], itemsNullable: type.items.kind === 'json' };
+      }
+    }
+  }
+
+  private enumType(type: Extract<FieldType, { kind: 'enum' }>, suggestedName: string): { name: string; values: object } {
+    const key = type.enumObject ?? `values:${JSON.stringify(type.values)}`;
+    let found = this.enums.get(key);
+    if (!found) {
+      const names = enumValueNames(type.values, type.enumObject);
+      found = { name: suggestedName, values: Object.fromEntries(names.map((name, index) => [name, type.values[index]])) };
+      this.names.claim(found.name, `the enum of ${suggestedName}`, 'rename the property or the class');
+      registerEnumType(found.values, { name: found.name });
+      this.enums.set(key, found);
+    }
+    return found;
+  }
+
+  private nestedObject(type: Extract<FieldType, { kind: 'object' }>): Function {
+    return this.nested(this.objects, type, type.target.name, (target, name) => {
+      this.addFields(target, type.fields, 'output', type.target.name);
+      ObjectType(name, { simpleResolvers: true })(target);
+    });
+  }
+
+  private nestedInput(type: Extract<FieldType, { kind: 'object' }>): Function {
+    return this.nested(this.inputs, type, `${type.target.name}Input`, (target, name) => {
+      this.addFields(target, type.fields, 'input', type.target.name);
+      InputType(name)(target);
+    });
+  }
+
+  private nestedPatch(type: Extract<FieldType, { kind: 'object' }>): Function {
+    return this.nested(this.patches, type, `${type.target.name}Patch`, (target, name) => {
+      this.addFields(target, type.fields, 'patch', type.target.name);
+      InputType(name, { description: `Changes to ${withArticle(type.target.name)} (merged into the current value).` })(target);
+    });
+  }
+
+  /** One generated class per nested class and shape; cached before its fields are added, so recursive classes work. */
+  private nested(cache: Map<Function, Function>, type: Extract<FieldType, { kind: 'object' }>, name: string, define: (target: Function, name: string) => void): Function {
+    let target = cache.get(type.target);
+    if (!target) {
+      target = namedClass(name);
+      cache.set(type.target, target);
+      this.names.claim(name, `nested class ${type.target.name}`, 'rename the class');
+      define(target, name);
+    }
+    return target;
+  }
+
+  private whereType(model: ResourceModel): Function {
+    const name = model.names.graphql.where;
+    const target = namedClass(name);
+    const groups = new Map<string, QueryableField[]>();
+    for (const field of queryableFields(model).values()) {
+      const dot = field.name.indexOf('.');
+      if (dot < 0) {
+        const filter = this.filterOf(model, field);
+        Field(() => filter, { nullable: true })(target.prototype, field.name);
+        continue;
+      }
+      const prefix = field.name.slice(0, dot);
+      groups.set(prefix, [...groups.get(prefix) ?? [], field]);
+    }
+    for (const [prefix, fields] of groups) {
+      const group = this.groupWhere(model, prefix, fields);
+      Field(() => group, { nullable: true })(target.prototype, prefix);
+    }
+    Field(() => [target], { nullable: true, description: 'Every one of these conditions holds.' })(target.prototype, 'and');
+    Field(() => [target], { nullable: true, description: 'At least one of these conditions holds.' })(target.prototype, 'or');
+    Field(() => target, { nullable: true, description: 'This condition does not hold.' })(target.prototype, 'not');
+    InputType(name, { description: `Conditions on ${model.name} resources: every test given must hold.` })(target);
+    return target;
+  }
+
+  /** `_meta: ResourceMetaWhere`: the dotted fields under one prefix, shared by every resource. */
+  private groupWhere(model: ResourceModel, prefix: string, fields: readonly QueryableField[]): Function {
+    let target = this.groupWheres.get(prefix);
+    if (!target) {
+      const name = `Resource${upperFirst(prefix.replace(/^_+/, ''))}Where`;
+      this.names.claim(name, BUILT_IN, 'rename the resource or class');
+      target = namedClass(name);
+      for (const field of fields) {
+        const filter = this.filterOf(model, field);
+        Field(() => filter, { nullable: true })(target.prototype, field.name.slice(prefix.length + 1));
+      }
+      InputType(name, { description: `Conditions on ${prefix}.` })(target);
+      this.groupWheres.set(prefix, target);
+    }
+    return target;
+  }
+
+  private filterOf(model: ResourceModel, field: QueryableField): Function {
+    if (field.name === 'id' || model.fieldsByName.get(field.name)?.ref) return SCALAR_FILTERS.id;
+    if (field.name === '_meta.status') return SCALAR_FILTERS.status;
+    if (field.kind !== 'enum') return SCALAR_FILTERS[field.kind];
+    // A model field's enum, or the values of a system field (a plugin's `_job.status`, say) named after its path.
+    const modelType = model.fieldsByName.get(field.name)?.type;
+    const enumType = modelType?.kind === 'enum'
+      ? this.enumType(modelType, `${model.name}${upperFirst(field.name)}`)
+      : this.enumType({ kind: 'enum', values: field.values ?? [] }, field.name.split('.').map((part) => upperFirst(part.replace(/^_+/, ''))).join(''));
+    let filter = this.enumFilters.get(enumType.values);
+    if (!filter) {
+      const name = `${enumType.name}Filter`;
+      this.names.claim(name, `the filter of ${enumType.name}`, 'rename the property or the class');
+      filter = filterInputType(name, 'enum', () => enumType.values, `Tests on ${withArticle(enumType.name)}.`);
+      this.enumFilters.set(enumType.values, filter);
+    }
+    return filter;
+  }
+
+  private sortEnum(model: ResourceModel): object {
+    const values: Record<string, string> = {};
+    for (const field of queryableFields(model).values()) {
+      const base = field.name.replace(/\./g, '_');
+      values[`${base}_ASC`] = field.name;
+      values[`${base}_DESC`] = `-${field.name}`;
+    }
+    registerEnumType(values, {
+      name: model.names.graphql.sort,
+      description: `A sort key of ${model.name} lists; list several to break ties; id always ends the order as the final tiebreaker.`,
+    });
+    return values;
+  }
+
+  private pageType(model: ResourceModel, object: Function): Function {
+    const name = model.names.graphql.page;
+    const target = namedClass(name);
+    Field(() => [object])(target.prototype, 'items');
+    Field(() => String, { nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })(target.prototype, 'nextCursor');
+    Field(() => Int, { nullable: true, description: 'The number of matches; set when the query asked for total: true.' })(target.prototype, 'total');
+    ObjectType(name, { simpleResolvers: true, description: `A page of ${model.name} resources.` })(target);
+    return target;
+  }
+}

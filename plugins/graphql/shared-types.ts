@@ -1,0 +1,114 @@
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { operatorsFor, type QueryableKind } from '../../lib/query/index.js';
+import { DateTimeScalar, JsonScalar } from './scalars.js';
+
+/** What type-graphql decorators take as a type: a thunk returning a class, scalar, enum object or `[type]`. */
+export type TypeThunk = () => object;
+
+/**
+ * The types every resource shares: `_meta`, revision entries, JSON Patch operations, the enums and
+ * the operator inputs of filters. Declared once per process; a schema contains those it uses.
+ */
+
+/** `_meta.status` and a revision's status, with the same lowercase values as the REST JSON. */
+export const RevisionStatus = { stable: 'stable', draft: 'draft' } as const;
+registerEnumType(RevisionStatus, {
+  name: 'RevisionStatus',
+  description: 'A stable revision never changes; a draft can be changed in place until it is published.',
+});
+
+/** The `deleted` argument of list queries, with the values of REST's `deleted=`. */
+export const DeletedFilter = { exclude: 'exclude', include: 'include', only: 'only' } as const;
+registerEnumType(DeletedFilter, {
+  name: 'DeletedFilter',
+  description: 'Which resources a list shows: live ones (exclude, the default), all (include) or only soft-deleted ones.',
+  valuesConfig: {
+    exclude: { description: 'Only resources that are not deleted (the default).' },
+    include: { description: 'Live and soft-deleted resources.' },
+    only: { description: 'Only soft-deleted resources.' },
+  },
+});
+
+@ObjectType('ResourceMeta', { simpleResolvers: true, description: 'What Strata records about a resource: its current revision, ETag, status and who changed it when.' })
+export class ResourceMetaType {
+  @Field(() => Int, { description: 'Number of the current revision.' }) revision!: number;
+  @Field(() => ID, { description: '`<id>:<revision>`.' }) revisionId!: string;
+  @Field(() => Int, { description: 'Revisions ever written (never decreases).' }) revisionCount!: number;
+  @Field(() => String, { description: 'The strong ETag of the current state, as REST sends it.' }) etag!: string;
+  @Field(() => RevisionStatus) status!: string;
+  @Field(() => Boolean) deleted!: boolean;
+  @Field(() => Int) schemaVersion!: number;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => String, { nullable: true }) createdBy!: string | null;
+  @Field(() => DateTimeScalar) updatedAt!: string;
+  @Field(() => String, { nullable: true }) updatedBy!: string | null;
+}
+
+@ObjectType('Revision', { simpleResolvers: true, description: 'One entry of a revision history, as in REST `GET /…/:id/revisions`.' })
+export class RevisionType {
+  @Field(() => Int) revision!: number;
+  @Field(() => ID) revisionId!: string;
+  @Field(() => Int, { nullable: true, description: 'The revision this one was written on top of (null for revision 1).' }) parent!: number | null;
+  @Field(() => RevisionStatus) status!: string;
+  @Field(() => String, { description: 'Content hash of the data, `sha256:…`.' }) hash!: string;
+  @Field(() => Int) schemaVersion!: number;
+  @Field(() => DateTimeScalar) createdAt!: string;
+  @Field(() => String, { nullable: true }) createdBy!: string | null;
+}
+
+@ObjectType('RevisionPage', { simpleResolvers: true, description: 'A page of a revision history, oldest first.' })
+export class RevisionPageType {
+  @Field(() => [RevisionType]) items!: RevisionType[];
+  @Field(() => String, { nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) nextCursor!: string | null;
+}
+
+@ObjectType('JsonPatchOperation', { simpleResolvers: true, description: 'One RFC 6902 JSON Patch operation.' })
+export class JsonPatchOperationType {
+  @Field(() => String) op!: string;
+  @Field(() => String) path!: string;
+  @Field(() => String, { nullable: true }) from?: string;
+  @Field(() => JsonScalar, { nullable: true }) value?: unknown;
+}
+
+const OPERATOR_DESCRIPTIONS: Record<string, string> = {
+  eq: 'Equal to (null: the field is null or missing).', ne: 'Not equal to (null: the field has a value).',
+  gt: 'Greater than.', gte: 'Greater than or equal to.', lt: 'Less than.', lte: 'Less than or equal to.',
+  in: 'Equal to one of these.', nin: 'Equal to none of these.',
+  contains: 'Contains this text (case-sensitive).', startsWith: 'Starts with this text (case-sensitive).', endsWith: 'Ends with this text (case-sensitive).',
+  exists: 'true: the field has a value; false: it has none.', isNull: 'true: the field is null or missing; false: it has a value.',
+};
+
+/**
+ * An input class with one nullable field per operator the query engine allows for `kind`
+ * (`operatorsFor`), so the GraphQL filters offer exactly what the manager accepts.
+ */
+export function filterInputType(name: string, kind: QueryableKind, valueType: TypeThunk, description: string): Function {
+  const target = { [name]: class {} }[name];
+  for (const operator of operatorsFor(kind)) {
+    const type = operator === 'in' || operator === 'nin' ? () => [valueType()]
+      : operator === 'exists' || operator === 'isNull' ? () => Boolean
+        : operator === 'contains' || operator === 'startsWith' || operator === 'endsWith' ? () => String
+          : valueType;
+    Field(type, { nullable: true, description: OPERATOR_DESCRIPTIONS[operator] })(target.prototype, operator);
+  }
+  InputType(name, { description })(target);
+  return target;
+}
+
+/** The operator inputs of the built-in kinds, by the kind they filter (`id` and `@Ref` fields use `ID`). */
+export const SCALAR_FILTERS = {
+  id: filterInputType('IDFilter', 'string', () => ID, 'Tests on an id.'),
+  string: filterInputType('StringFilter', 'string', () => String, 'Tests on a text field.'),
+  integer: filterInputType('IntFilter', 'integer', () => Int, 'Tests on a whole-number field.'),
+  number: filterInputType('FloatFilter', 'number', () => Float, 'Tests on a number field.'),
+  boolean: filterInputType('BooleanFilter', 'boolean', () => Boolean, 'Tests on a true/false field.'),
+  date: filterInputType('DateTimeFilter', 'date', () => DateTimeScalar, 'Tests on a date field.'),
+  status: filterInputType('RevisionStatusFilter', 'enum', () => RevisionStatus, 'Tests on a revision status.'),
+} as const;
+
+/** Every fixed type name, so generated names cannot clash with them. */
+export const SHARED_TYPE_NAMES = [
+  'Query', 'Mutation', 'Subscription', 'String', 'Int', 'Float', 'Boolean', 'ID', 'DateTime', 'JSON',
+  'RevisionStatus', 'DeletedFilter', 'ResourceMeta', 'Revision', 'RevisionPage', 'JsonPatchOperation', 'ResourceMetaWhere',
+  'IDFilter', 'StringFilter', 'IntFilter', 'FloatFilter', 'BooleanFilter', 'DateTimeFilter', 'RevisionStatusFilter',
+] as const;

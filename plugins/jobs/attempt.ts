@@ -1,0 +1,92 @@
+import { format } from 'node:util';
+import type { Job as AgendaJob } from 'agenda';
+import type { JobContext, JobLogLevel, JobState, ResourceModel } from '../../lib/index.js';
+import type { QueueJob } from './rows.js';
+import type { JobsRuntime } from './runtime.js';
+
+const LEVELS: readonly JobLogLevel[] = ['info', 'warn', 'error'];
+
+/**
+ * One running attempt of a job resource: the `ctx` its handler gets (log, progress, signal) and the
+ * heartbeat that keeps its queue lock and notices when the attempt is no longer wanted (cancelled
+ * or deleted in another process, or claimed again after its lock expired).
+ */
+export class Attempt {
+  readonly controller = new AbortController();
+  readonly key: string;
+  readonly claim: string | undefined;
+  /** Log and progress writes, in the order the handler made them. */
+  private writes: Promise<void> = Promise.resolve();
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly runtime: JobsRuntime,
+    private readonly model: ResourceModel,
+    private readonly id: string,
+    private readonly job: JobState,
+    private readonly agendaJob: AgendaJob,
+  ) {
+    this.key = String(agendaJob.attrs._id);
+    this.claim = (agendaJob.attrs as QueueJob).claim;
+  }
+
+  /** The handler's second argument. */
+  context(): JobContext {
+    return {
+      signal: this.controller.signal,
+      attempt: this.job.attempts,
+      log: (message, level = 'info') => {
+        if (!LEVELS.includes(level)) throw new TypeError(`ctx.log level must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
+        const text = typeof message === 'string' ? message : format(message);
+        return this.enqueueWrite(() => this.runtime.logs.append(this.model.name, this.id, this.job.attempts, level, text));
+      },
+      progress: (percent) => {
+        if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+          throw new RangeError(`ctx.progress takes a number from 0 to 100, got ${String(percent)}`);
+        }
+        return this.enqueueWrite(async () => {
+          await this.runtime.context.manager(this.model.target as never).jobs!.progress(this.id, this.job, percent);
+        });
+      },
+    };
+  }
+
+  /** Starts the heartbeat: a liveness check every `checkInterval`, a lock refresh every third of the lock lifetime. */
+  start(): void {
+    const { checkInterval, lockLifetime } = this.runtime.options;
+    let sinceTouch = 0;
+    this.heartbeat = setInterval(() => {
+      sinceTouch += checkInterval;
+      void this.beat(sinceTouch >= lockLifetime / 3).then((touched) => { if (touched) sinceTouch = 0; });
+    }, checkInterval);
+  }
+
+  /** Stops the heartbeat and waits for the handler's log and progress writes. */
+  async finish(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.writes;
+  }
+
+  private async beat(touch: boolean): Promise<boolean> {
+    try {
+      const claim = await this.runtime.repository.claimOf(this.key);
+      if (claim === undefined || (this.claim !== undefined && claim !== this.claim)) {
+        this.runtime.abort(this.key, claim === undefined ? 'cancelled' : 'lost');
+        return false;
+      }
+      if (!touch) return false;
+      await this.agendaJob.touch();
+      return true;
+    } catch (error) {
+      if (!this.controller.signal.aborted) this.runtime.logger.warn('jobs: heartbeat failed', { job: this.key, error: (error as Error).message });
+      return false;
+    }
+  }
+
+  private enqueueWrite(write: () => Promise<void>): Promise<void> {
+    this.writes = this.writes.then(write).catch((error: unknown) => {
+      this.runtime.logger.warn('jobs: a log or progress write of a running job failed', { job: this.key, error: (error as Error).message });
+    });
+    return this.writes;
+  }
+}

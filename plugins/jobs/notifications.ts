@@ -1,0 +1,135 @@
+import { BaseNotificationChannel, type JobNotification } from 'agenda';
+import pg from 'pg';
+import type { Database, Logger } from '../../lib/index.js';
+import type { TimerTracker } from './timers.js';
+
+/** The PostgreSQL channel new jobs are announced on. */
+export const NOTIFY_CHANNEL = 'strata_jobs';
+
+/** What a NOTIFY on `NOTIFY_CHANNEL` carries. */
+interface Announcement {
+  /** `job`: due work for the named job; `cancel`: abort the running attempt of queue entry `id`. */
+  kind: 'job' | 'cancel';
+  name: string;
+  id?: string;
+  runAt?: number;
+}
+
+/**
+ * Agenda's notification channel for Strata: wakes this process's worker when a job is queued,
+ * without waiting for the next poll. On SQLite the announcement is local, after the commit; on
+ * PostgreSQL it is a NOTIFY sent inside the enqueueing transaction, which PostgreSQL delivers at
+ * commit to every listening process (this one included). Wakeups for one job name are coalesced:
+ * while Agenda fills its queue for a name, further wakeups for it make one more fill afterwards.
+ */
+export class StrataNotificationChannel extends BaseNotificationChannel {
+  private client?: pg.Client;
+  private readonly filling = new Map<string, { again: JobNotification | undefined }>();
+  private readonly cancelListeners = new Set<(id: string) => void>();
+
+  constructor(private readonly database: Database, private readonly url: string, private readonly timers: TimerTracker, private readonly logger: Logger) {
+    super({ channelName: NOTIFY_CHANNEL });
+  }
+
+  async connect(): Promise<void> {
+    if (this.database.dialect.name === 'postgresql' && !this.client) await this.listen();
+    this.setState('connected');
+  }
+
+  async disconnect(): Promise<void> {
+    this.clearReconnect();
+    this.setState('disconnected');
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Agenda publishes here when it saves a job itself (`every` schedules): wake the workers. */
+  async publish(notification: JobNotification): Promise<void> {
+    if (this.database.dialect.name === 'postgresql') {
+      await this.database.all('SELECT pg_notify(?, ?)', [NOTIFY_CHANNEL, JSON.stringify({ kind: 'job', name: notification.jobName, runAt: notification.nextRunAt?.getTime() })]);
+    } else {
+      this.wake(notification);
+    }
+  }
+
+  /**
+   * Announces that job `name` was queued, due at `runAt`; call it inside the enqueueing transaction.
+   * Nothing is announced if that transaction rolls back.
+   */
+  async announce(name: string, runAt: number): Promise<void> {
+    if (this.database.dialect.name === 'postgresql') {
+      await this.database.all('SELECT pg_notify(?, ?)', [NOTIFY_CHANNEL, JSON.stringify({ kind: 'job', name, runAt } satisfies Announcement)]);
+    } else {
+      this.database.afterCommit(() => this.wake(notificationOf(name, runAt)));
+    }
+  }
+
+  /** Announces (inside the cancelling transaction) that the running attempt of entry `id` must stop; local listeners hear it after the commit. */
+  async announceCancel(name: string, id: string): Promise<void> {
+    if (this.database.dialect.name === 'postgresql') {
+      await this.database.all('SELECT pg_notify(?, ?)', [NOTIFY_CHANNEL, JSON.stringify({ kind: 'cancel', name, id } satisfies Announcement)]);
+    } else {
+      this.database.afterCommit(() => this.cancelled(id));
+    }
+  }
+
+  /** Calls `listener(id)` when a cancel is announced (from any process on PostgreSQL). */
+  onCancel(listener: (id: string) => void): void {
+    this.cancelListeners.add(listener);
+  }
+
+  /** Wakes this process's worker for `notification.jobName` (coalesced per name). */
+  wake(notification: JobNotification): void {
+    if (this.state !== 'connected') return;
+    const filling = this.filling.get(notification.jobName);
+    if (filling) {
+      filling.again = notification;
+      return;
+    }
+    const state = { again: undefined as JobNotification | undefined };
+    this.filling.set(notification.jobName, state);
+    void this.timers.run(async () => {
+      let next: JobNotification | undefined = notification;
+      while (next) {
+        state.again = undefined;
+        await this.notifyHandlers(next);
+        next = state.again;
+      }
+      this.filling.delete(notification.jobName);
+    });
+  }
+
+  private cancelled(id: string): void {
+    for (const listener of this.cancelListeners) listener(id);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (message) => {
+      if (message.channel !== NOTIFY_CHANNEL || !message.payload) return;
+      try {
+        const announcement = JSON.parse(message.payload) as Announcement;
+        if (announcement.kind === 'cancel' && announcement.id) this.cancelled(announcement.id);
+        else this.wake(notificationOf(announcement.name, announcement.runAt ?? Date.now()));
+      } catch (error) {
+        this.logger.warn('jobs: ignored a malformed notification', { payload: message.payload, error: String(error) });
+      }
+    });
+    client.on('error', (error) => {
+      this.logger.warn('jobs: the LISTEN connection failed; reconnecting (workers poll meanwhile)', { error: error.message });
+      if (this.client === client) {
+        this.client = undefined;
+        this.timers.run(() => this.scheduleReconnect());
+      }
+    });
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    this.client = client;
+    this.reconnectAttempts = 0;
+  }
+}
+
+function notificationOf(name: string, runAt: number): JobNotification {
+  return { jobId: '' as JobNotification['jobId'], jobName: name, nextRunAt: new Date(runAt), priority: 0, timestamp: new Date() };
+}
