@@ -25,6 +25,16 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
   throw new Error(`Database URL "${url}" is not supported; use sqlite:<file>, sqlite::memory: or postgres://…`);
 }
 
+/**
+ * The transaction code is running in: a knex transaction (PostgreSQL), or the one SQLite
+ * connection held with `BEGIN IMMEDIATE`; plus what to run once it commits.
+ */
+interface OpenTransaction {
+  knexTransaction?: Knex.Transaction;
+  sqliteConnection?: unknown;
+  afterCommit: (() => void)[];
+}
+
 /** A result row as the driver returned it. */
 export type Row = Record<string, unknown>;
 
@@ -33,8 +43,7 @@ export type Row = Record<string, unknown>;
  * running inside `transaction()` (hooks included) uses the same transaction without passing it on.
  */
 export class Database {
-  private readonly scope = new AsyncLocalStorage<Knex.Transaction>();
-  private readonly commitCallbacks = new WeakMap<Knex.Transaction, (() => void)[]>();
+  private readonly scope = new AsyncLocalStorage<OpenTransaction>();
 
   private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {}
 
@@ -90,8 +99,9 @@ export class Database {
    */
   private raw(sql: string, params: readonly unknown[]): Promise<unknown> {
     const query = this.connection.getKnex().raw(sql, params as never);
-    const transaction = this.scope.getStore();
-    if (transaction) query.transacting(transaction);
+    const open = this.scope.getStore();
+    if (open?.knexTransaction) query.transacting(open.knexTransaction);
+    else if (open?.sqliteConnection) query.connection(open.sqliteConnection);
     return query;
   }
 
@@ -103,13 +113,11 @@ export class Database {
   /** Runs `work` in a transaction, or inside the one already open: all or nothing is stored. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.scope.getStore()) return work();
-    const callbacks: (() => void)[] = [];
-    const result = await this.connection.transactional((transaction) => this.scope.run(transaction, async () => {
-      this.commitCallbacks.set(transaction, callbacks);
-      if (this.dialect.beginWrite) await this.run(this.dialect.beginWrite);
-      return work();
-    }));
-    for (const callback of callbacks) {
+    const open: OpenTransaction = { afterCommit: [] };
+    const result = this.dialect.name === 'sqlite'
+      ? await this.sqliteTransaction(open, work)
+      : await this.connection.transactional((knexTransaction) => this.scope.run({ ...open, knexTransaction }, work));
+    for (const callback of open.afterCommit) {
       try {
         callback();
       } catch {
@@ -120,14 +128,39 @@ export class Database {
   }
 
   /**
+   * SQLite: holds the single connection and starts with `BEGIN IMMEDIATE`, which takes the write
+   * lock at once, so a writer in another process waits (busy timeout) instead of failing with
+   * SQLITE_BUSY when it would upgrade a read lock. Other queries wait for the connection meanwhile.
+   */
+  private async sqliteTransaction<T>(open: OpenTransaction, work: () => Promise<T>): Promise<T> {
+    const client = this.connection.getKnex().client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<void> };
+    const connection = await client.acquireConnection();
+    const scoped: OpenTransaction = { ...open, sqliteConnection: connection };
+    try {
+      return await this.scope.run(scoped, async () => {
+        await this.run('BEGIN IMMEDIATE');
+        try {
+          const result = await work();
+          await this.run('COMMIT');
+          return result;
+        } catch (error) {
+          await this.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  /**
    * Runs `callback` once the ambient transaction has committed (at once when there is none), and
    * never when it rolls back: for notifications that must not run ahead of the data they announce.
    * @example database.afterCommit(() => worker.wake('SendEmail'));
    */
   afterCommit(callback: () => void): void {
-    const transaction = this.scope.getStore();
-    const callbacks = transaction && this.commitCallbacks.get(transaction);
-    if (callbacks) callbacks.push(callback);
+    const open = this.scope.getStore();
+    if (open) open.afterCommit.push(callback);
     else callback();
   }
 

@@ -1,5 +1,4 @@
 import type { FieldKind } from '../metadata/model.js';
-import { REVISIONS_TABLE } from './schema.js';
 
 /**
  * What differs between SQLite and PostgreSQL, in one place. Everything else in storage and the
@@ -11,12 +10,6 @@ export interface Dialect {
   readonly nullsLargest: boolean;
   /** Appended to the SELECT that reads a row about to be written, so concurrent writers queue. */
   readonly lockForUpdate: string;
-  /**
-   * Run first in every write transaction where row locks cannot make writers queue (SQLite): it takes
-   * the database's write lock before anything is read, so a writer in another process waits
-   * (`busy_timeout`) instead of failing with SQLITE_BUSY when it upgrades a stale read.
-   */
-  readonly beginWrite?: string;
   /** The column type of an indexed field of this kind. */
   columnType(kind: FieldKind): string;
   /** A value as the driver should bind it. */
@@ -37,8 +30,6 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   nullsLargest: false,
   lockForUpdate: '',
-  // A write statement that changes nothing still takes the write lock.
-  beginWrite: `UPDATE "${REVISIONS_TABLE}" SET "n" = "n" WHERE 0`,
   columnType(kind) {
     if (kind === 'integer' || kind === 'boolean') return 'integer';
     if (kind === 'number') return 'real';
