@@ -4,6 +4,7 @@ import { buildModels } from './metadata/builder.js';
 import type { ResourceModel } from './metadata/model.js';
 import { HookRegistry } from './manager/hooks.js';
 import { ResourceManager } from './manager/ResourceManager.js';
+import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import { createLogger } from './logger.js';
 import type { PluginContext } from './plugin/context.js';
@@ -79,7 +80,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
     for (const model of models) {
-      const reindexed = await managers.get(model.target)!.reindexStale();
+      const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
       if (reindexed > 0) context.logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
     }
     await runPhase(plugins, 'mount', context);

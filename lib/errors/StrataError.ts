@@ -48,3 +48,11 @@ export class StrataError extends Error {
 export function isStrataError(value: unknown): value is StrataError {
   return value instanceof StrataError || (value instanceof Error && (value as { name?: string }).name === 'StrataError');
 }
+
+/** `error` with `prefix` put before each detail's path (`[2]` + `email` → `[2].email`); other errors unchanged. */
+export function prefixErrorPaths(error: unknown, prefix: string): unknown {
+  if (isStrataError(error) && error.errors.length > 0) {
+    return new StrataError(error.code, error.message, error.errors.map((detail) => ({ ...detail, path: `${prefix}.${detail.path}`.replace(/\.$/, '') })));
+  }
+  return error;
+}

@@ -1,9 +1,9 @@
-import { StrataError } from '../errors/index.js';
+import { prefixErrorPaths, StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { Database } from '../storage/database.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import { compileQuery, encodeCursor, jobQueryFields, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
-import type { CallOptions, CurrentUser, WriteOptions } from './context.js';
+import { userId, type CallOptions, type WriteOptions } from './context.js';
 import { contentHash } from './hash.js';
 import type { HookContext, HookName, HookRegistry } from './hooks.js';
 import { JobOperations } from './job-operations.js';
@@ -13,9 +13,10 @@ import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
 import {
   etagOf, revisionEtag, toRevisionEntry, toView, upgrade,
-  type ResourceView, type RevisionEntry, type StoredRevision, type StoredState,
+  type ResourceView, type RevisionEntry, type StoredState,
 } from './state.js';
 import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
+import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
 
 /** A page of search results. */
@@ -200,7 +201,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.loadLive(id);
       const limit = this.pageLimit(options.limit);
       const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
-      return this.revisionPage(await this.store.listRevisions(id, after, limit + 1), limit);
+      return revisionPage(this.model, await this.store.listRevisions(id, after, limit + 1), limit);
     });
   }
 
@@ -213,7 +214,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   revisionsOfMany(ids: readonly string[], options: CallOptions & { limit?: number; cursor?: string } = {}): Promise<PromiseSettledResult<Page<RevisionEntry>>[]> {
     let pages: Promise<Map<string, Page<RevisionEntry> | StrataError>> | undefined;
     // Loaded by the first id whose hooks let it through, for every id at once.
-    const loadPages = () => (pages ??= this.loadRevisionPages(ids, options));
+    const loadPages = () => (pages ??= loadRevisionPages(this.model, this.store, ids, this.pageLimit(options.limit),
+      options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor)));
     return Promise.allSettled(ids.map((id) => this.read('revisions', { id, ...options }, options, async () => {
       const page = (await loadPages()).get(id)!;
       if (page instanceof StrataError) throw page;
@@ -301,46 +303,6 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       }
       return ids;
     });
-  }
-
-  /**
-   * Recomputes the field columns of resources stored at an older schema version from their
-   * upgraded data, so search sees what reads return. Bootstrap runs it; it touches no revision.
-   */
-  async reindexStale(batchSize = 500): Promise<number> {
-    if (this.model.versioning.schemaVersion === 1) return 0; // nothing can be older
-    let after = '';
-    let count = 0;
-    for (;;) {
-      const stale = await this.store.staleIndexRows(after, batchSize);
-      if (stale.length === 0) return count;
-      await this.environment.database.transaction(async () => {
-        for (const state of stale) await this.store.reindex(state.id, upgrade(this.model, state.data, state.schemaVersion));
-      });
-      count += stale.length;
-      after = stale[stale.length - 1].id;
-    }
-  }
-
-  private async loadRevisionPages(ids: readonly string[], options: { limit?: number; cursor?: string }): Promise<Map<string, Page<RevisionEntry> | StrataError>> {
-    const limit = this.pageLimit(options.limit);
-    const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
-    const deletedAt = await this.store.deletedAtOf([...new Set(ids.filter(isStorableId))]);
-    const live = [...deletedAt.keys()].filter((id) => deletedAt.get(id) === null);
-    const revisions = live.length > 0 ? await this.store.listRevisionsOfMany(live, after, limit + 1) : new Map<string, StoredRevision[]>();
-    const pages = new Map<string, Page<RevisionEntry> | StrataError>();
-    for (const id of ids) {
-      if (!deletedAt.has(id)) pages.set(id, StrataError.notFound(this.model.name, String(id)));
-      else if (deletedAt.get(id) !== null) pages.set(id, StrataError.gone(this.model.name, id));
-      else pages.set(id, this.revisionPage(revisions.get(id) ?? [], limit));
-    }
-    return pages;
-  }
-
-  /** A revision-list page from up to `limit + 1` stored revisions (one more than fits tells that a next page exists). */
-  private revisionPage(revisions: readonly StoredRevision[], limit: number): Page<RevisionEntry> {
-    const items = revisions.slice(0, limit).map((revision) => toRevisionEntry(this.model, revision, false));
-    return { items, nextCursor: revisions.length > limit ? encodeRevisionCursor(items[items.length - 1].revision) : null };
   }
 
   /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
@@ -431,30 +393,4 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   private hookContext(operation: HookName, input: Record<string, unknown>, options: CallOptions): HookContext {
     return { operation, model: this.model, user: options.user ?? null, input, state: {} };
   }
-}
-
-/** No stored id holds U+0000, and PostgreSQL refuses it in a query: such an id (or a non-string) names nothing. */
-function isStorableId(id: unknown): id is string {
-  return typeof id === 'string' && !id.includes('\u0000');
-}
-
-function userId(user: CurrentUser | null | undefined): string | null {
-  return user?.id ?? null;
-}
-
-function encodeRevisionCursor(n: number): string {
-  return Buffer.from(`r:${n}`).toString('base64url');
-}
-
-function decodeRevisionCursor(cursor: string): number {
-  const match = /^r:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw StrataError.badQuery('cursor is not a revision-list cursor; pass nextCursor from the previous page');
-  return Number(match[1]);
-}
-
-function prefixErrorPaths(error: unknown, prefix: string): unknown {
-  if (error instanceof StrataError && error.errors.length > 0) {
-    return new StrataError(error.code, error.message, error.errors.map((detail) => ({ ...detail, path: `${prefix}.${detail.path}`.replace(/\.$/, '') })));
-  }
-  return error;
 }

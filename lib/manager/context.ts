@@ -22,3 +22,8 @@ export interface WriteOptions extends CallOptions {
   /** On create of a `@Job` resource: when the job is due (ISO-8601 date-time or Date; default now). */
   runAt?: string | Date;
 }
+
+/** The id recorded as createdBy/updatedBy for `user` (null when anonymous). */
+export function userId(user: CurrentUser | null | undefined): string | null {
+  return user?.id ?? null;
+}
