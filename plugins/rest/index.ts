@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { useExpressServer } from 'routing-controllers';
+import { getMetadataArgsStorage, useExpressServer } from 'routing-controllers';
 import { definePlugin, type StrataPlugin } from '../../lib/index.js';
 import { buildController, type BodyLimits } from './controller.js';
 import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
@@ -24,6 +24,7 @@ export interface RestOptions {
  */
 export function restPlugin(options: RestOptions = {}): StrataPlugin {
   const limits: BodyLimits = { body: options.bodyLimit ?? '1mb', import: options.importLimit ?? '100mb' };
+  let controllers: Function[] = [];
   return definePlugin({
     name: 'rest',
     validate(context) {
@@ -36,11 +37,29 @@ export function restPlugin(options: RestOptions = {}): StrataPlugin {
       const app = context.app as Express;
       app.set('query parser', 'extended');
       app.use(requestIdMiddleware());
-      const controllers = context.models.map((model) => buildController(model, resourceRoutes(model), context, limits));
+      controllers = context.models.map((model) => buildController(model, resourceRoutes(model), context, limits));
       useExpressServer(app, { controllers, defaultErrorHandler: false, validation: false, classTransformer: false });
       // Below a collection every path is Strata's: an unmatched one is a problem+json 404, not Express's HTML page.
       for (const model of context.models) app.use(`/${model.names.path}`, unmatchedRoute(context.logger));
       app.use(problemErrorMiddleware(context.logger));
     },
+    stop() {
+      forgetControllers(controllers);
+      controllers = [];
+    },
   });
+}
+
+/**
+ * Removes generated controllers from routing-controllers' process-wide metadata once the app is
+ * closed, so an app bootstrapped many times (tests, hot reload) does not accumulate them.
+ */
+function forgetControllers(controllers: readonly Function[]): void {
+  const storage = getMetadataArgsStorage();
+  const ours = (entry: { target: Function }) => controllers.includes(entry.target);
+  storage.controllers = storage.controllers.filter((entry) => !ours(entry));
+  storage.actions = storage.actions.filter((entry) => !ours(entry));
+  storage.params = storage.params.filter((entry) => !controllers.includes((entry.object as object).constructor));
+  storage.uses = storage.uses.filter((entry) => !ours(entry));
+  storage.responseHandlers = storage.responseHandlers.filter((entry) => !ours(entry));
 }
