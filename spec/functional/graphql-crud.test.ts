@@ -1,21 +1,11 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsBoolean, IsEmail, IsEnum, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Min, ValidateNested } from 'class-validator';
-import { Field, Indexed, Resource, Versioned } from '../../index.js';
+import { IsBoolean, IsEnum, IsISO8601, IsNumber, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { Field, Indexed, Resource } from '../../index.js';
+import { Contact, contactData } from '../support/fixtures.js';
 import { startApp, type TestApp } from '../support/http.js';
 import { expectData, graphql } from '../support/graphql.js';
-
-/** Every query and mutation of DESIGN.md section 5 over HTTP, with the semantics REST has. */
-@Resource()
-@Versioned({ drafts: true })
-class Member {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed({ text: true }) @Length(1, 200) title!: string;
-  @Indexed() @IsOptional() @IsInt() @Min(0) age?: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
-}
 
 /** A resource without drafts: its mutations take no draft argument and it has no publish mutation. */
 @Resource()
@@ -45,34 +35,30 @@ class Profile {
   @Field('json', { optional: true }) settings?: Record<string, unknown>;
 }
 
-const MEMBER = 'id name email title age bio _meta { revision revisionId revisionCount etag status deleted schemaVersion createdAt createdBy updatedAt updatedBy }';
-let counter = 0;
-function member(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  counter += 1;
-  return { name: `Member ${counter}`, email: `gql-member-${counter}@example.com`, title: `Title number ${counter}`, age: 20 + counter, ...overrides };
-}
+const CONTACT = 'id name email title age bio _meta { revision revisionId revisionCount etag status deleted schemaVersion createdAt createdBy updatedAt updatedBy }';
 
+/** Every query and mutation of DESIGN.md section 5 over HTTP, with the semantics REST has (on the shared Contact). */
 describe('GraphQL queries and mutations', () => {
   let app: TestApp;
   before(async () => {
-    app = await startApp([Member, Label, Profile], { currentUser: (request) => {
+    app = await startApp([Contact, Label, Profile], { currentUser: (request) => {
       const user = (request as { headers: Record<string, string | undefined> }).headers['x-user'];
       return user ? { id: user } : null;
     } });
   });
   after(async () => { await app.close(); });
 
-  async function create(input = member(), draft?: boolean): Promise<Record<string, any>> {
-    const response = await graphql(app, `mutation Create($input: MemberInput!, $draft: Boolean) { createMember(input: $input, draft: $draft) { ${MEMBER} } }`,
+  async function create(input = contactData(), draft?: boolean): Promise<Record<string, any>> {
+    const response = await graphql(app, `mutation Create($input: ContactInput!, $draft: Boolean) { createContact(input: $input, draft: $draft) { ${CONTACT} } }`,
       { variables: { input, draft } });
-    return expectData(response).createMember;
+    return expectData(response).createContact;
   }
 
-  describe('createMember', () => {
+  describe('createContact', () => {
     it('creates revision 1 with the data, _meta and the current user as createdBy', async () => {
-      const input = member({ bio: 'Likes maths' });
-      const response = await graphql(app, `mutation($input: MemberInput!) { createMember(input: $input) { ${MEMBER} } }`, { variables: { input }, headers: { 'x-user': 'alice' } });
-      const created = expectData(response).createMember;
+      const input = contactData({ bio: 'Likes maths' });
+      const response = await graphql(app, `mutation($input: ContactInput!) { createContact(input: $input) { ${CONTACT} } }`, { variables: { input }, headers: { 'x-user': 'alice' } });
+      const created = expectData(response).createContact;
       assert.match(created.id, /^[0-9a-f-]{36}$/);
       assert.deepEqual({ ...created, id: undefined, _meta: undefined }, { ...input, id: undefined, _meta: undefined });
       assert.deepEqual(
@@ -84,7 +70,7 @@ describe('GraphQL queries and mutations', () => {
     });
 
     it('leaves optional fields out as null and creates a draft with draft: true', async () => {
-      const input = member();
+      const input = contactData();
       delete input.age;
       const created = await create(input, true);
       assert.equal(created.age, null);
@@ -98,18 +84,18 @@ describe('GraphQL queries and mutations', () => {
     });
   });
 
-  describe('member and members', () => {
+  describe('contact and contacts', () => {
     it('reads one resource by id, as it was created', async () => {
       const created = await create();
-      const response = await graphql(app, `query($id: ID!) { member(id: $id) { ${MEMBER} } }`, { variables: { id: created.id } });
-      assert.deepEqual(expectData(response).member, created);
+      const response = await graphql(app, `query($id: ID!) { contact(id: $id) { ${CONTACT} } }`, { variables: { id: created.id } });
+      assert.deepEqual(expectData(response).contact, created);
     });
 
     it('reads an old revision with revision: n and its own ETag', async () => {
       const created = await create();
-      const updated = expectData(await graphql(app, `mutation($id: ID!, $input: MemberInput!) { updateMember(id: $id, input: $input) { ${MEMBER} } }`,
-        { variables: { id: created.id, input: member({ email: created.email, name: 'Renamed' }) } })).updateMember;
-      const old = expectData(await graphql(app, `query($id: ID!) { member(id: $id, revision: 1) { ${MEMBER} } }`, { variables: { id: created.id } })).member;
+      const updated = expectData(await graphql(app, `mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input) { ${CONTACT} } }`,
+        { variables: { id: created.id, input: contactData({ email: created.email, name: 'Renamed' }) } })).updateContact;
+      const old = expectData(await graphql(app, `query($id: ID!) { contact(id: $id, revision: 1) { ${CONTACT} } }`, { variables: { id: created.id } })).contact;
       assert.equal(old.name, created.name);
       assert.equal(old._meta.revision, 1);
       assert.notEqual(old._meta.etag, updated._meta.etag);
@@ -117,50 +103,50 @@ describe('GraphQL queries and mutations', () => {
 
     it('answers GET requests with the query in the URL', async () => {
       const created = await create();
-      const response = await graphql(app, 'query One($id: ID!) { member(id: $id) { id name } }', { method: 'GET', variables: { id: created.id }, operationName: 'One' });
-      assert.deepEqual(expectData(response).member, { id: created.id, name: created.name });
+      const response = await graphql(app, 'query One($id: ID!) { contact(id: $id) { id name } }', { method: 'GET', variables: { id: created.id }, operationName: 'One' });
+      assert.deepEqual(expectData(response).contact, { id: created.id, name: created.name });
     });
 
     it('filters with typed operators, _meta fields and and/or/not, sorts, and counts with total', async () => {
       const group = `group-${Date.now()}`;
       const made = [];
-      for (const age of [30, 40, 50, 60]) made.push(await create(member({ name: group, age })));
-      await create(member({ name: group, age: 45 }), true);
+      for (const age of [30, 40, 50, 60]) made.push(await create(contactData({ name: group, age })));
+      await create(contactData({ name: group, age: 45 }), true);
       const response = await graphql(app, `query($group: String!) {
-        members(where: { name: { eq: $group }, age: { gte: 40 }, _meta: { status: { eq: stable } }, not: { age: { eq: 50 } } }, sort: [age_DESC], total: true) {
+        contacts(where: { name: { eq: $group }, age: { gte: 40 }, _meta: { status: { eq: stable } }, not: { age: { eq: 50 } } }, sort: [age_DESC], total: true) {
           items { age } nextCursor total
         }
-        either: members(where: { name: { eq: $group }, or: [{ age: { lt: 35 } }, { age: { in: [60] } }] }, sort: [age_ASC]) { items { age } }
+        either: contacts(where: { name: { eq: $group }, or: [{ age: { lt: 35 } }, { age: { in: [60] } }] }, sort: [age_ASC]) { items { age } }
       }`, { variables: { group } });
       const data = expectData(response);
-      assert.deepEqual(data.members, { items: [{ age: 60 }, { age: 40 }], nextCursor: null, total: 2 });
+      assert.deepEqual(data.contacts, { items: [{ age: 60 }, { age: 40 }], nextCursor: null, total: 2 });
       assert.deepEqual(data.either.items, [{ age: 30 }, { age: 60 }]);
       assert.equal(made.length, 4);
     });
 
     it('pages with limit and offset, and with cursor', async () => {
       const group = `paging-${Date.now()}`;
-      for (let index = 0; index < 5; index++) await create(member({ name: group, age: index }));
+      for (let index = 0; index < 5; index++) await create(contactData({ name: group, age: index }));
       const query = `query($group: String!, $cursor: String, $offset: Int) {
-        members(where: { name: { eq: $group } }, sort: [age_ASC], limit: 2, cursor: $cursor, offset: $offset) { items { age } nextCursor }
+        contacts(where: { name: { eq: $group } }, sort: [age_ASC], limit: 2, cursor: $cursor, offset: $offset) { items { age } nextCursor }
       }`;
-      const first = expectData(await graphql(app, query, { variables: { group } })).members;
+      const first = expectData(await graphql(app, query, { variables: { group } })).contacts;
       assert.deepEqual(first.items, [{ age: 0 }, { age: 1 }]);
-      const second = expectData(await graphql(app, query, { variables: { group, cursor: first.nextCursor } })).members;
+      const second = expectData(await graphql(app, query, { variables: { group, cursor: first.nextCursor } })).contacts;
       assert.deepEqual(second.items, [{ age: 2 }, { age: 3 }]);
-      const byOffset = expectData(await graphql(app, query, { variables: { group, offset: 4 } })).members;
+      const byOffset = expectData(await graphql(app, query, { variables: { group, offset: 4 } })).contacts;
       assert.deepEqual(byOffset, { items: [{ age: 4 }], nextCursor: null });
     });
 
     it('searches the text fields with q and shows soft-deleted resources with deleted', async () => {
       const marker = `zebra${Date.now()}`;
-      const found = await create(member({ title: `A ${marker} title` }));
-      const gone = await create(member({ title: `Another ${marker} title` }));
-      expectData(await graphql(app, 'mutation($id: ID!) { deleteMember(id: $id) }', { variables: { id: gone.id } }));
+      const found = await create(contactData({ title: `A ${marker} title` }));
+      const gone = await create(contactData({ title: `Another ${marker} title` }));
+      expectData(await graphql(app, 'mutation($id: ID!) { deleteContact(id: $id) }', { variables: { id: gone.id } }));
       const data = expectData(await graphql(app, `query($q: String!) {
-        live: members(q: $q) { items { id } }
-        all: members(q: $q, deleted: include, sort: [_meta_createdAt_ASC]) { items { id _meta { deleted } } }
-        deleted: members(q: $q, deleted: only) { items { id } }
+        live: contacts(q: $q) { items { id } }
+        all: contacts(q: $q, deleted: include, sort: [_meta_createdAt_ASC]) { items { id _meta { deleted } } }
+        deleted: contacts(q: $q, deleted: only) { items { id } }
       }`, { variables: { q: marker } }));
       assert.deepEqual(data.live.items, [{ id: found.id }]);
       assert.deepEqual(data.all.items, [{ id: found.id, _meta: { deleted: false } }, { id: gone.id, _meta: { deleted: true } }]);
@@ -168,82 +154,82 @@ describe('GraphQL queries and mutations', () => {
     });
   });
 
-  describe('updateMember and patchMember', () => {
+  describe('updateContact and patchContact', () => {
     it('replaces the data as revision n+1 (fields left out are gone)', async () => {
-      const created = await create(member({ bio: 'old' }));
-      const updated = expectData(await graphql(app, `mutation($id: ID!, $input: MemberInput!) { updateMember(id: $id, input: $input, expectedRevision: 1) { ${MEMBER} } }`,
-        { variables: { id: created.id, input: member({ email: created.email }) } })).updateMember;
+      const created = await create(contactData({ bio: 'old' }));
+      const updated = expectData(await graphql(app, `mutation($id: ID!, $input: ContactInput!) { updateContact(id: $id, input: $input, expectedRevision: 1) { ${CONTACT} } }`,
+        { variables: { id: created.id, input: contactData({ email: created.email }) } })).updateContact;
       assert.deepEqual([updated._meta.revision, updated.bio], [2, null]);
     });
 
     it('merges a patch: fields left out stay, null removes an optional field', async () => {
-      const created = await create(member({ bio: 'keep me?' }));
-      const patched = expectData(await graphql(app, `mutation($id: ID!) { patchMember(id: $id, patch: { name: "Patched", bio: null }) { ${MEMBER} } }`,
-        { variables: { id: created.id } })).patchMember;
+      const created = await create(contactData({ bio: 'keep me?' }));
+      const patched = expectData(await graphql(app, `mutation($id: ID!) { patchContact(id: $id, patch: { name: "Patched", bio: null }) { ${CONTACT} } }`,
+        { variables: { id: created.id } })).patchContact;
       assert.deepEqual([patched.name, patched.email, patched.bio, patched._meta.revision], ['Patched', created.email, null, 2]);
     });
 
     it('writes drafts with draft: true and changes the current draft in place', async () => {
       const created = await create();
-      const mutation = `mutation($id: ID!, $name: String!) { patchMember(id: $id, patch: { name: $name }, draft: true) { name _meta { revision status } } }`;
-      const first = expectData(await graphql(app, mutation, { variables: { id: created.id, name: 'Draft one' } })).patchMember;
-      const second = expectData(await graphql(app, mutation, { variables: { id: created.id, name: 'Draft two' } })).patchMember;
+      const mutation = `mutation($id: ID!, $name: String!) { patchContact(id: $id, patch: { name: $name }, draft: true) { name _meta { revision status } } }`;
+      const first = expectData(await graphql(app, mutation, { variables: { id: created.id, name: 'Draft one' } })).patchContact;
+      const second = expectData(await graphql(app, mutation, { variables: { id: created.id, name: 'Draft two' } })).patchContact;
       assert.deepEqual(first, { name: 'Draft one', _meta: { revision: 2, status: 'draft' } });
       assert.deepEqual(second, { name: 'Draft two', _meta: { revision: 2, status: 'draft' } });
     });
 
     it('writes no revision when the data does not change', async () => {
       const created = await create();
-      const patched = expectData(await graphql(app, `mutation($id: ID!, $name: String!) { patchMember(id: $id, patch: { name: $name }) { ${MEMBER} } }`,
-        { variables: { id: created.id, name: created.name } })).patchMember;
+      const patched = expectData(await graphql(app, `mutation($id: ID!, $name: String!) { patchContact(id: $id, patch: { name: $name }) { ${CONTACT} } }`,
+        { variables: { id: created.id, name: created.name } })).patchContact;
       assert.deepEqual(patched, created);
     });
   });
 
-  describe('deleteMember, restoreMember and purgeMember', () => {
+  describe('deleteContact, restoreContact and purgeContact', () => {
     it('soft-deletes (true), restores, and purges for good', async () => {
       const created = await create();
       const variables = { id: created.id };
-      assert.deepEqual(expectData(await graphql(app, 'mutation($id: ID!) { deleteMember(id: $id, expectedRevision: 1) }', { variables })), { deleteMember: true });
-      const restored = expectData(await graphql(app, 'mutation($id: ID!) { restoreMember(id: $id) { id _meta { deleted revision } } }', { variables })).restoreMember;
+      assert.deepEqual(expectData(await graphql(app, 'mutation($id: ID!) { deleteContact(id: $id, expectedRevision: 1) }', { variables })), { deleteContact: true });
+      const restored = expectData(await graphql(app, 'mutation($id: ID!) { restoreContact(id: $id) { id _meta { deleted revision } } }', { variables })).restoreContact;
       assert.deepEqual(restored, { id: created.id, _meta: { deleted: false, revision: 1 } });
-      assert.deepEqual(expectData(await graphql(app, 'mutation($id: ID!) { purgeMember(id: $id) }', { variables })), { purgeMember: true });
-      const read = await graphql(app, 'query($id: ID!) { member(id: $id) { id } }', { variables });
+      assert.deepEqual(expectData(await graphql(app, 'mutation($id: ID!) { purgeContact(id: $id) }', { variables })), { purgeContact: true });
+      const read = await graphql(app, 'query($id: ID!) { contact(id: $id) { id } }', { variables });
       assert.equal(read.body.errors?.[0].extensions.code, 'NOT_FOUND');
     });
   });
 
-  describe('history: revisions, memberDiff, switchMember and publishMember', () => {
+  describe('history: revisions, contactDiff, switchContact and publishContact', () => {
     it('lists revisions oldest first with limit and cursor, as REST does', async () => {
       const created = await create();
       for (const name of ['Two', 'Three']) {
-        await graphql(app, 'mutation($id: ID!, $name: String!) { patchMember(id: $id, patch: { name: $name }) { id } }', { variables: { id: created.id, name } });
+        await graphql(app, 'mutation($id: ID!, $name: String!) { patchContact(id: $id, patch: { name: $name }) { id } }', { variables: { id: created.id, name } });
       }
-      const query = `query($id: ID!, $cursor: String) { member(id: $id) { revisions(limit: 2, cursor: $cursor) {
+      const query = `query($id: ID!, $cursor: String) { contact(id: $id) { revisions(limit: 2, cursor: $cursor) {
         items { revision revisionId parent status hash schemaVersion createdAt createdBy } nextCursor } } }`;
-      const first = expectData(await graphql(app, query, { variables: { id: created.id } })).member.revisions;
-      const rest = await app.request('GET', `/members/${created.id}/revisions?limit=2`);
+      const first = expectData(await graphql(app, query, { variables: { id: created.id } })).contact.revisions;
+      const rest = await app.request('GET', `/contacts/${created.id}/revisions?limit=2`);
       assert.deepEqual(first, rest.body);
-      const second = expectData(await graphql(app, query, { variables: { id: created.id, cursor: first.nextCursor } })).member.revisions;
+      const second = expectData(await graphql(app, query, { variables: { id: created.id, cursor: first.nextCursor } })).contact.revisions;
       assert.deepEqual(second.items.map((item: { revision: number; parent: number }) => [item.revision, item.parent]), [[3, 2]]);
       assert.equal(second.nextCursor, null);
     });
 
     it('returns the JSON Patch between two revisions', async () => {
-      const created = await create(member({ bio: 'first' }));
-      await graphql(app, 'mutation($id: ID!) { patchMember(id: $id, patch: { bio: "second", age: null }) { id } }', { variables: { id: created.id } });
-      const diff = expectData(await graphql(app, 'query($id: ID!) { memberDiff(id: $id, from: 1, to: 2) { op path from value } }', { variables: { id: created.id } })).memberDiff;
-      const rest = await app.request('GET', `/members/${created.id}/diff?from=1&to=2`);
+      const created = await create(contactData({ bio: 'first' }));
+      await graphql(app, 'mutation($id: ID!) { patchContact(id: $id, patch: { bio: "second", age: null }) { id } }', { variables: { id: created.id } });
+      const diff = expectData(await graphql(app, 'query($id: ID!) { contactDiff(id: $id, from: 1, to: 2) { op path from value } }', { variables: { id: created.id } })).contactDiff;
+      const rest = await app.request('GET', `/contacts/${created.id}/diff?from=1&to=2`);
       assert.deepEqual(diff.map((operation: Record<string, unknown>) => Object.fromEntries(Object.entries(operation).filter(([, value]) => value !== null))), rest.body);
       assert.ok(diff.some((operation: { op: string; path: string }) => operation.op === 'replace' && operation.path === '/bio'));
     });
 
     it('switches to an older revision without writing one, and publishes a draft', async () => {
       const created = await create();
-      await graphql(app, 'mutation($id: ID!) { patchMember(id: $id, patch: { name: "Second" }, draft: true) { id } }', { variables: { id: created.id } });
-      const published = expectData(await graphql(app, 'mutation($id: ID!) { publishMember(id: $id, expectedRevision: 2) { name _meta { revision status } } }', { variables: { id: created.id } })).publishMember;
+      await graphql(app, 'mutation($id: ID!) { patchContact(id: $id, patch: { name: "Second" }, draft: true) { id } }', { variables: { id: created.id } });
+      const published = expectData(await graphql(app, 'mutation($id: ID!) { publishContact(id: $id, expectedRevision: 2) { name _meta { revision status } } }', { variables: { id: created.id } })).publishContact;
       assert.deepEqual(published, { name: 'Second', _meta: { revision: 2, status: 'stable' } });
-      const switched = expectData(await graphql(app, 'mutation($id: ID!) { switchMember(id: $id, revision: 1) { name _meta { revision revisionCount } } }', { variables: { id: created.id } })).switchMember;
+      const switched = expectData(await graphql(app, 'mutation($id: ID!) { switchContact(id: $id, revision: 1) { name _meta { revision revisionCount } } }', { variables: { id: created.id } })).switchContact;
       assert.deepEqual(switched, { name: created.name, _meta: { revision: 1, revisionCount: 2 } });
     });
 
@@ -251,9 +237,9 @@ describe('GraphQL queries and mutations', () => {
       const response = await graphql(app, '{ __type(name: "Mutation") { fields { name args { name } } } }');
       const fields = expectData(response).__type.fields as { name: string; args: { name: string }[] }[];
       const argsOf = (name: string) => fields.find((field) => field.name === name)?.args.map((arg) => arg.name);
-      assert.deepEqual(argsOf('createMember'), ['input', 'draft']);
+      assert.deepEqual(argsOf('createContact'), ['input', 'draft']);
       assert.deepEqual(argsOf('createLabel'), ['input']);
-      assert.ok(argsOf('publishMember'));
+      assert.ok(argsOf('publishContact'));
       assert.equal(argsOf('publishLabel'), undefined);
     });
   });

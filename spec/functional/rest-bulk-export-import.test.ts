@@ -1,27 +1,10 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { Indexed, Resource, Versioned } from '../../index.js';
+import { Contact, contactData } from '../support/fixtures.js';
 import { expectProblem, ndjsonLines, startApp, type TestApp } from '../support/http.js';
 
-@Resource()
-@Versioned({ drafts: true })
-class Contact {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed({ text: true }) @Length(1, 200) title!: string;
-  @Indexed() @IsOptional() @IsInt() @Min(0) age?: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
-}
-
 const NDJSON = { 'content-type': 'application/x-ndjson' };
-
-let counter = 0;
-function contact(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  counter += 1;
-  return { name: `Contact ${counter}`, email: `contact-${counter}@example.com`, title: `Title ${counter}`, age: counter, ...overrides };
-}
 
 async function count(app: TestApp, query = 'deleted=include'): Promise<number> {
   const response = await app.request('GET', `/contacts/_count?${query}`);
@@ -42,7 +25,7 @@ describe('REST _bulk', () => {
   after(async () => { await app.close(); });
 
   it('creates many resources in one call (201 + array, in order)', async () => {
-    const items = [contact(), contact({ bio: 'has a bio' }), contact()];
+    const items = [contactData(), contactData({ bio: 'has a bio' }), contactData()];
     const response = await app.request('POST', '/contacts/_bulk', { body: items });
     assert.equal(response.status, 201, response.text);
     assert.equal(response.body.length, 3);
@@ -55,7 +38,7 @@ describe('REST _bulk', () => {
   });
 
   it('creates drafts with ?draft=true and takes an empty array', async () => {
-    const response = await app.request('POST', '/contacts/_bulk?draft=true', { body: [contact(), contact()] });
+    const response = await app.request('POST', '/contacts/_bulk?draft=true', { body: [contactData(), contactData()] });
     assert.equal(response.status, 201);
     assert.deepEqual(response.body.map((created: Record<string, any>) => created._meta.status), ['draft', 'draft']);
     const empty = await app.request('POST', '/contacts/_bulk', { body: [] });
@@ -64,7 +47,7 @@ describe('REST _bulk', () => {
 
   it('is all or nothing: one invalid item is a 422 naming it, and nothing is stored', async () => {
     const before = await count(app);
-    const response = await app.request('POST', '/contacts/_bulk', { body: [contact(), contact({ email: 'not an email' }), contact()] });
+    const response = await app.request('POST', '/contacts/_bulk', { body: [contactData(), contactData({ email: 'not an email' }), contactData()] });
     const problem = expectProblem(response, 422, 'VALIDATION_FAILED');
     assert.deepEqual(problem.errors?.map((error) => error.path), ['[1].email']);
     assert.equal(await count(app), before);
@@ -72,17 +55,17 @@ describe('REST _bulk', () => {
 
   it('is all or nothing for unique values too: a duplicate inside the batch is a 409 and nothing is stored', async () => {
     const before = await count(app);
-    const twin = contact();
-    expectProblem(await app.request('POST', '/contacts/_bulk', { body: [contact(), twin, { ...contact(), email: twin.email }] }), 409, 'UNIQUE_VIOLATION');
+    const twin = contactData();
+    expectProblem(await app.request('POST', '/contacts/_bulk', { body: [contactData(), twin, { ...contactData(), email: twin.email }] }), 409, 'UNIQUE_VIOLATION');
     assert.equal(await count(app), before);
     assert.deepEqual((await app.request('GET', `/contacts?where[email]=${encodeURIComponent(String(twin.email))}`)).body.items, []);
   });
 
   it('refuses a body that is not an array (400), malformed JSON (400) and reserved properties (422)', async () => {
     const before = await count(app);
-    expectProblem(await app.request('POST', '/contacts/_bulk', { body: contact() }), 400, 'BAD_REQUEST');
+    expectProblem(await app.request('POST', '/contacts/_bulk', { body: contactData() }), 400, 'BAD_REQUEST');
     expectProblem(await app.request('POST', '/contacts/_bulk', { rawBody: '[{"name":', headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
-    const problem = expectProblem(await app.request('POST', '/contacts/_bulk', { body: [contact(), { ...contact(), id: 'mine' }] }), 422, 'VALIDATION_FAILED');
+    const problem = expectProblem(await app.request('POST', '/contacts/_bulk', { body: [contactData(), { ...contactData(), id: 'mine' }] }), 422, 'VALIDATION_FAILED');
     assert.deepEqual(problem.errors?.map((error) => error.path), ['[1].id']);
     expectProblem(await app.request('POST', '/contacts/_bulk', { rawBody: `[{"__proto__": {"polluted": true}, "name": "x"}]`, headers: { 'content-type': 'application/json' } }), 422, 'VALIDATION_FAILED');
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
@@ -99,14 +82,14 @@ describe('REST _export and _import', () => {
   before(async () => {
     [source, target] = await Promise.all([startApp([Contact]), startApp([Contact])]);
     const create = async (role: string, query = '') => {
-      const response = await source.request('POST', `/contacts${query}`, { body: contact({ bio: `the ${role} one` }) });
+      const response = await source.request('POST', `/contacts${query}`, { body: contactData({ bio: `the ${role} one` }) });
       assert.equal(response.status, 201, response.text);
       ids[role] = response.body.id;
       return response.body;
     };
     const history = await create('history');
     await source.request('PATCH', `/contacts/${history.id}`, { body: { age: 100 } });
-    await source.request('PUT', `/contacts/${history.id}`, { body: contact({ email: history.email, name: 'Third revision' }) });
+    await source.request('PUT', `/contacts/${history.id}`, { body: contactData({ email: history.email, name: 'Third revision' }) });
     await create('draft', '?draft=true');
     const published = await create('published');
     await source.request('PATCH', `/contacts/${published.id}?draft=true`, { body: { age: 7 } });
@@ -162,7 +145,7 @@ describe('REST _export and _import', () => {
   });
 
   it('importing an id that exists is a 409 and nothing of the file is written', async () => {
-    const fresh = await source.request('POST', '/contacts', { body: contact() });
+    const fresh = await source.request('POST', '/contacts', { body: contactData() });
     const lines = (await exportText(source)).split('\n').filter((line) => line !== '');
     const freshLine = lines.find((line) => line.includes(fresh.body.id))!;
     const existingLine = lines.find((line) => line.includes(ids.history))!;
@@ -177,7 +160,7 @@ describe('REST _export and _import', () => {
   });
 
   it('importing a unique value a live resource holds is a 409 UNIQUE_VIOLATION and nothing is written', async () => {
-    const holder = await target.request('POST', '/contacts', { body: contact() });
+    const holder = await target.request('POST', '/contacts', { body: contactData() });
     const record = ndjsonLines((await exportText(target)).split('\n').find((line) => line.includes(holder.body.id))!)[0] as { id: string };
     const copy = JSON.stringify({ ...record, id: '01900000-0000-7000-8000-00000000c0de' });
     const before = await count(target);

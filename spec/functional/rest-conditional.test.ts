@@ -1,25 +1,8 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { Indexed, Resource, Versioned } from '../../index.js';
+import { Contact, contactData } from '../support/fixtures.js';
 import { expectProblem, startApp, type TestApp, type TestResponse } from '../support/http.js';
-
-@Resource()
-@Versioned({ drafts: true })
-class Document {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed({ text: true }) @Length(1, 200) title!: string;
-  @Indexed() @IsOptional() @IsInt() @Min(0) age?: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
-}
-
-let counter = 0;
-function documentData(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  counter += 1;
-  return { name: `Document ${counter}`, email: `document-${counter}@example.com`, title: `Title ${counter}`, age: counter, ...overrides };
-}
 
 /** A write route that takes If-Match, and how to call it on a resource in the state it needs. */
 interface WriteRoute {
@@ -33,25 +16,25 @@ interface WriteRoute {
 
 describe('REST conditional requests', () => {
   let app: TestApp;
-  before(async () => { app = await startApp([Document]); });
+  before(async () => { app = await startApp([Contact]); });
   after(async () => { await app.close(); });
 
   async function create(query = ''): Promise<Record<string, any>> {
-    const response = await app.request('POST', `/documents${query}`, { body: documentData() });
+    const response = await app.request('POST', `/contacts${query}`, { body: contactData() });
     assert.equal(response.status, 201, response.text);
     return response.body;
   }
 
   /** The ETag of a resource as a list shows it (also for deleted ones, which GET answers with 410). */
   async function listedEtag(id: string): Promise<string> {
-    const response = await app.request('GET', `/documents?deleted=include&where[id]=${id}`);
+    const response = await app.request('GET', `/contacts?deleted=include&where[id]=${id}`);
     return response.body.items[0]._meta.etag;
   }
 
   describe('If-None-Match on GET', () => {
     it('answers 304 without a body but with the ETag when the tag matches', async () => {
       const created = await create();
-      const response = await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': created._meta.etag } });
+      const response = await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': created._meta.etag } });
       assert.equal(response.status, 304);
       assert.equal(response.text, '');
       assert.equal(response.headers.get('etag'), created._meta.etag);
@@ -59,7 +42,7 @@ describe('REST conditional requests', () => {
 
     it('compares weakly: W/"…" of the current tag is a 304 too', async () => {
       const created = await create();
-      const response = await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': `W/${created._meta.etag}` } });
+      const response = await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': `W/${created._meta.etag}` } });
       assert.equal(response.status, 304);
       assert.equal(response.text, '');
       assert.equal(response.headers.get('etag'), created._meta.etag);
@@ -67,17 +50,17 @@ describe('REST conditional requests', () => {
 
     it('answers 304 for * and for a list holding the current tag', async () => {
       const created = await create();
-      const star = await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': '*' } });
+      const star = await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': '*' } });
       assert.equal(star.status, 304);
       assert.equal(star.headers.get('etag'), created._meta.etag);
-      const list = await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': `"nope", ${created._meta.etag}` } });
+      const list = await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': `"nope", ${created._meta.etag}` } });
       assert.equal(list.status, 304);
     });
 
     it('answers 200 with the body when the tag is stale', async () => {
       const created = await create();
-      const patched = await app.request('PATCH', `/documents/${created.id}`, { body: { age: 77 } });
-      const response = await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': created._meta.etag } });
+      const patched = await app.request('PATCH', `/contacts/${created.id}`, { body: { age: 77 } });
+      const response = await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': created._meta.etag } });
       assert.equal(response.status, 200);
       assert.equal(response.body.age, 77);
       assert.equal(response.headers.get('etag'), patched.body._meta.etag);
@@ -85,17 +68,17 @@ describe('REST conditional requests', () => {
 
     it('works for an old revision with its own ETag', async () => {
       const created = await create();
-      await app.request('PATCH', `/documents/${created.id}`, { body: { age: 78 } });
-      const old = await app.request('GET', `/documents/${created.id}?revision=1`);
-      const response = await app.request('GET', `/documents/${created.id}?revision=1`, { headers: { 'if-none-match': old.headers.get('etag')! } });
+      await app.request('PATCH', `/contacts/${created.id}`, { body: { age: 78 } });
+      const old = await app.request('GET', `/contacts/${created.id}?revision=1`);
+      const response = await app.request('GET', `/contacts/${created.id}?revision=1`, { headers: { 'if-none-match': old.headers.get('etag')! } });
       assert.equal(response.status, 304);
       assert.equal(response.headers.get('etag'), old.headers.get('etag'));
     });
 
     it('is a 410 for a deleted resource, whatever the tag', async () => {
       const created = await create();
-      await app.request('DELETE', `/documents/${created.id}`);
-      expectProblem(await app.request('GET', `/documents/${created.id}`, { headers: { 'if-none-match': '*' } }), 410, 'GONE');
+      await app.request('DELETE', `/contacts/${created.id}`);
+      expectProblem(await app.request('GET', `/contacts/${created.id}`, { headers: { 'if-none-match': '*' } }), 410, 'GONE');
     });
   });
 
@@ -105,30 +88,30 @@ describe('REST conditional requests', () => {
       return { id: created.id as string, etag: created._meta.etag as string };
     };
     const routes: WriteRoute[] = [
-      { name: 'PUT', prepare: live, success: 200, send: (id, headers) => app.request('PUT', `/documents/${id}`, { body: documentData(), headers }) },
-      { name: 'PATCH', prepare: live, success: 200, send: (id, headers) => app.request('PATCH', `/documents/${id}`, { body: { age: 500 }, headers }) },
-      { name: 'DELETE', prepare: live, success: 204, send: (id, headers) => app.request('DELETE', `/documents/${id}`, { headers }) },
-      { name: 'DELETE ?purge=true', prepare: live, success: 204, send: (id, headers) => app.request('DELETE', `/documents/${id}?purge=true`, { headers }) },
+      { name: 'PUT', prepare: live, success: 200, send: (id, headers) => app.request('PUT', `/contacts/${id}`, { body: contactData(), headers }) },
+      { name: 'PATCH', prepare: live, success: 200, send: (id, headers) => app.request('PATCH', `/contacts/${id}`, { body: { age: 500 }, headers }) },
+      { name: 'DELETE', prepare: live, success: 204, send: (id, headers) => app.request('DELETE', `/contacts/${id}`, { headers }) },
+      { name: 'DELETE ?purge=true', prepare: live, success: 204, send: (id, headers) => app.request('DELETE', `/contacts/${id}?purge=true`, { headers }) },
       {
-        name: 'switch', success: 200, send: (id, headers) => app.request('POST', `/documents/${id}/switch/1`, { headers }),
+        name: 'switch', success: 200, send: (id, headers) => app.request('POST', `/contacts/${id}/switch/1`, { headers }),
         async prepare() {
           const created = await create();
-          const patched = await app.request('PATCH', `/documents/${created.id}`, { body: { age: 321 } });
+          const patched = await app.request('PATCH', `/contacts/${created.id}`, { body: { age: 321 } });
           return { id: created.id, etag: patched.body._meta.etag };
         },
       },
       {
-        name: 'publish', success: 200, send: (id, headers) => app.request('POST', `/documents/${id}/publish`, { headers }),
+        name: 'publish', success: 200, send: (id, headers) => app.request('POST', `/contacts/${id}/publish`, { headers }),
         async prepare() {
           const created = await create('?draft=true');
           return { id: created.id, etag: created._meta.etag };
         },
       },
       {
-        name: 'restore', success: 200, send: (id, headers) => app.request('POST', `/documents/${id}/restore`, { headers }),
+        name: 'restore', success: 200, send: (id, headers) => app.request('POST', `/contacts/${id}/restore`, { headers }),
         async prepare() {
           const created = await create();
-          assert.equal((await app.request('DELETE', `/documents/${created.id}`)).status, 204);
+          assert.equal((await app.request('DELETE', `/contacts/${created.id}`)).status, 204);
           return { id: created.id, etag: await listedEtag(created.id) };
         },
       },
@@ -138,9 +121,9 @@ describe('REST conditional requests', () => {
       describe(route.name, () => {
         it('answers 412 PRECONDITION_FAILED for a stale tag and writes nothing', async () => {
           const { id } = await route.prepare();
-          const before = await app.request('GET', `/documents?deleted=include&where[id]=${id}`);
+          const before = await app.request('GET', `/contacts?deleted=include&where[id]=${id}`);
           expectProblem(await route.send(id, { 'if-match': '"stale"' }), 412, 'PRECONDITION_FAILED');
-          const afterwards = await app.request('GET', `/documents?deleted=include&where[id]=${id}`);
+          const afterwards = await app.request('GET', `/contacts?deleted=include&where[id]=${id}`);
           assert.deepEqual(afterwards.body, before.body);
         });
 
@@ -173,13 +156,13 @@ describe('REST conditional requests', () => {
       const created = await create('?draft=true');
       const tags = new Set<string>([created._meta.etag]);
       const steps: (() => Promise<TestResponse>)[] = [
-        () => app.request('PATCH', `/documents/${created.id}?draft=true`, { body: { age: 1 } }),
-        () => app.request('POST', `/documents/${created.id}/publish`),
-        () => app.request('PATCH', `/documents/${created.id}`, { body: { age: 2 } }),
-        () => app.request('POST', `/documents/${created.id}/switch/1`),
+        () => app.request('PATCH', `/contacts/${created.id}?draft=true`, { body: { age: 1 } }),
+        () => app.request('POST', `/contacts/${created.id}/publish`),
+        () => app.request('PATCH', `/contacts/${created.id}`, { body: { age: 2 } }),
+        () => app.request('POST', `/contacts/${created.id}/switch/1`),
         async () => {
-          await app.request('DELETE', `/documents/${created.id}`);
-          return app.request('POST', `/documents/${created.id}/restore`);
+          await app.request('DELETE', `/contacts/${created.id}`);
+          return app.request('POST', `/contacts/${created.id}/restore`);
         },
       ];
       let previous = created._meta.etag as string;
@@ -189,7 +172,7 @@ describe('REST conditional requests', () => {
         const etag = response.headers.get('etag')!;
         assert.ok(!tags.has(etag), `ETag ${etag} was seen before`);
         tags.add(etag);
-        expectProblem(await app.request('PATCH', `/documents/${created.id}`, { body: { age: 3 }, headers: { 'if-match': previous } }), 412, 'PRECONDITION_FAILED');
+        expectProblem(await app.request('PATCH', `/contacts/${created.id}`, { body: { age: 3 }, headers: { 'if-match': previous } }), 412, 'PRECONDITION_FAILED');
         previous = etag;
       }
     });
@@ -198,28 +181,28 @@ describe('REST conditional requests', () => {
   describe('the precondition is checked before the body', () => {
     it('PUT with a stale If-Match and malformed JSON is a 412, not a 400', async () => {
       const created = await create();
-      expectProblem(await app.request('PUT', `/documents/${created.id}`, { rawBody: '{"name": ', headers: { 'content-type': 'application/json', 'if-match': '"stale"' } }), 412, 'PRECONDITION_FAILED');
+      expectProblem(await app.request('PUT', `/contacts/${created.id}`, { rawBody: '{"name": ', headers: { 'content-type': 'application/json', 'if-match': '"stale"' } }), 412, 'PRECONDITION_FAILED');
     });
 
     it('PUT with a stale If-Match and an invalid body is a 412, not a 422', async () => {
       const created = await create();
-      expectProblem(await app.request('PUT', `/documents/${created.id}`, { body: { nickname: 'x' }, headers: { 'if-match': '"stale"' } }), 412, 'PRECONDITION_FAILED');
+      expectProblem(await app.request('PUT', `/contacts/${created.id}`, { body: { nickname: 'x' }, headers: { 'if-match': '"stale"' } }), 412, 'PRECONDITION_FAILED');
     });
 
     it('PATCH with a stale If-Match and an invalid patch, malformed JSON or an unsupported media type is a 412', async () => {
       const created = await create();
       const stale = { 'if-match': '"stale"' };
-      expectProblem(await app.request('PATCH', `/documents/${created.id}`, { body: { age: 'old' }, headers: stale }), 412, 'PRECONDITION_FAILED');
-      expectProblem(await app.request('PATCH', `/documents/${created.id}`, { rawBody: '[{"op":', headers: { ...stale, 'content-type': 'application/json-patch+json' } }), 412, 'PRECONDITION_FAILED');
-      expectProblem(await app.request('PATCH', `/documents/${created.id}`, { rawBody: 'age=1', headers: { ...stale, 'content-type': 'text/plain' } }), 412, 'PRECONDITION_FAILED');
+      expectProblem(await app.request('PATCH', `/contacts/${created.id}`, { body: { age: 'old' }, headers: stale }), 412, 'PRECONDITION_FAILED');
+      expectProblem(await app.request('PATCH', `/contacts/${created.id}`, { rawBody: '[{"op":', headers: { ...stale, 'content-type': 'application/json-patch+json' } }), 412, 'PRECONDITION_FAILED');
+      expectProblem(await app.request('PATCH', `/contacts/${created.id}`, { rawBody: 'age=1', headers: { ...stale, 'content-type': 'text/plain' } }), 412, 'PRECONDITION_FAILED');
     });
 
     it('with the current tag, the same bad bodies give 400, 422 and 415', async () => {
       const created = await create();
       const current = { 'if-match': created._meta.etag };
-      expectProblem(await app.request('PUT', `/documents/${created.id}`, { rawBody: '{"name": ', headers: { ...current, 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
-      expectProblem(await app.request('PUT', `/documents/${created.id}`, { body: { nickname: 'x' }, headers: current }), 422, 'VALIDATION_FAILED');
-      expectProblem(await app.request('PATCH', `/documents/${created.id}`, { rawBody: 'age=1', headers: { ...current, 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expectProblem(await app.request('PUT', `/contacts/${created.id}`, { rawBody: '{"name": ', headers: { ...current, 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
+      expectProblem(await app.request('PUT', `/contacts/${created.id}`, { body: { nickname: 'x' }, headers: current }), 422, 'VALIDATION_FAILED');
+      expectProblem(await app.request('PATCH', `/contacts/${created.id}`, { rawBody: 'age=1', headers: { ...current, 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
   });
 });

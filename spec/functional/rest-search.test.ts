@@ -1,19 +1,10 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { Indexed, Resource, Versioned } from '../../index.js';
+import { Length } from 'class-validator';
+import { Indexed, Resource } from '../../index.js';
+import { Contact } from '../support/fixtures.js';
 import { expectProblem, startApp, type TestApp } from '../support/http.js';
-
-@Resource({ path: 'people' })
-@Versioned({ drafts: true })
-class Person {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed({ text: true }) @Length(1, 200) title!: string;
-  @Indexed() @IsOptional() @IsInt() @Min(0) age?: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
-}
 
 /** A collection of its own for paging under concurrent inserts. */
 @Resource()
@@ -24,6 +15,7 @@ class Entry {
 type Item = { id: string; name: string; email: string; title: string; age?: number; bio?: string; _meta: Record<string, any> };
 interface Page { items: Item[]; nextCursor: string | null; total?: number }
 
+/** The contacts every search below runs over, in creation order (their names, titles and ages are what the assertions expect). */
 const PEOPLE = [
   { name: 'Ada', email: 'ada@example.com', title: 'Analytical engine programmer', age: 36, bio: 'first programmer' },
   { name: 'Grace', email: 'grace@example.com', title: 'Compiler pioneer', age: 85 },
@@ -38,29 +30,29 @@ describe('REST search', () => {
   let app: TestApp;
   const ids = new Map<string, string>();
   before(async () => {
-    app = await startApp([Person, Entry], { limits: { defaultLimit: 5, maxLimit: 50 } });
+    app = await startApp([Contact, Entry], { limits: { defaultLimit: 5, maxLimit: 50 } });
     for (const person of PEOPLE) {
-      const response = await app.request('POST', '/people', { body: person });
+      const response = await app.request('POST', '/contacts', { body: person });
       assert.equal(response.status, 201, response.text);
       ids.set(person.name, response.body.id);
     }
-    const draft = await app.request('POST', '/people?draft=true', { body: { name: 'Draftie', email: 'draftie@example.com', title: 'Unpublished notes', age: 50 } });
+    const draft = await app.request('POST', '/contacts?draft=true', { body: { name: 'Draftie', email: 'draftie@example.com', title: 'Unpublished notes', age: 50 } });
     ids.set('Draftie', draft.body.id);
-    const deleted = await app.request('POST', '/people', { body: { name: 'Gone', email: 'gone@example.com', title: 'Deleted programmer', age: 60 } });
+    const deleted = await app.request('POST', '/contacts', { body: { name: 'Gone', email: 'gone@example.com', title: 'Deleted programmer', age: 60 } });
     ids.set('Gone', deleted.body.id);
-    assert.equal((await app.request('DELETE', `/people/${deleted.body.id}`)).status, 204);
+    assert.equal((await app.request('DELETE', `/contacts/${deleted.body.id}`)).status, 204);
   });
   after(async () => { await app.close(); });
 
   async function list(query: string): Promise<Page> {
-    const response = await app.request('GET', `/people?${query}`);
+    const response = await app.request('GET', `/contacts?${query}`);
     assert.equal(response.status, 200, `${query}: ${response.text}`);
     assert.match(response.contentType, /^application\/json/);
     return response.body;
   }
   const names = (page: Page) => page.items.map((item) => item.name);
 
-  describe('GET /people', () => {
+  describe('GET /contacts', () => {
     it('lists in creation order with the default limit, a nextCursor and no total', async () => {
       const page = await list('');
       assert.deepEqual(names(page), ['Ada', 'Grace', 'Alan', 'Barbara', 'Edsger']);
@@ -92,8 +84,8 @@ describe('REST search', () => {
     it('takes where as JSON in filter=', async () => {
       const filter = encodeURIComponent(JSON.stringify({ or: [{ age: { lt: 20 } }, { name: { in: ['Grace', 'Linus'] } }] }));
       assert.deepEqual(names(await list(`filter=${filter}&sort=name`)), ['Barbara', 'Grace', 'Linus']);
-      expectProblem(await app.request('GET', `/people?filter=${encodeURIComponent('{"age":')}`), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', `/people?filter=${filter}&where[name]=Ada`), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', `/contacts?filter=${encodeURIComponent('{"age":')}`), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', `/contacts?filter=${filter}&where[name]=Ada`), 400, 'BAD_QUERY');
     });
 
     it('sorts by several fields, - for descending, id as the final tiebreaker', async () => {
@@ -126,10 +118,10 @@ describe('REST search', () => {
       } while (cursor);
       assert.deepEqual(seen, ['Grace', 'Edsger', 'Draftie', 'Alan', 'Ada', 'Katherine', 'Barbara', 'Linus']);
       const page = await list('sort=-age&limit=2');
-      const problem = expectProblem(await app.request('GET', `/people?sort=name&limit=2&cursor=${page.nextCursor}`), 400, 'BAD_QUERY');
+      const problem = expectProblem(await app.request('GET', `/contacts?sort=name&limit=2&cursor=${page.nextCursor}`), 400, 'BAD_QUERY');
       assert.match(problem.detail, /cursor/);
-      expectProblem(await app.request('GET', '/people?cursor=not-a-cursor'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', `/people?sort=-age&limit=2&offset=2&cursor=${page.nextCursor}`), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?cursor=not-a-cursor'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', `/contacts?sort=-age&limit=2&offset=2&cursor=${page.nextCursor}`), 400, 'BAD_QUERY');
     });
 
     it('searches the text fields with q', async () => {
@@ -147,7 +139,7 @@ describe('REST search', () => {
       assert.equal(page.items[0]._meta.revision, 1);
       const withMeta = await list('fields=id,_meta,email&where[name]=Ada');
       assert.deepEqual(Object.keys(withMeta.items[0]).sort(), ['_meta', 'email', 'id']);
-      expectProblem(await app.request('GET', '/people?fields=name,shoeSize'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?fields=name,shoeSize'), 400, 'BAD_QUERY');
     });
 
     it('shows soft-deleted resources with deleted=include|only', async () => {
@@ -159,7 +151,7 @@ describe('REST search', () => {
       assert.deepEqual(names(only), ['Gone']);
       assert.equal(only.items[0]._meta.deleted, true);
       assert.deepEqual(names(await list('deleted=exclude&where[name]=Gone')), []);
-      expectProblem(await app.request('GET', '/people?deleted=maybe'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?deleted=maybe'), 400, 'BAD_QUERY');
     });
 
     it('counts every match with total=true', async () => {
@@ -175,15 +167,15 @@ describe('REST search', () => {
     });
   });
 
-  describe('POST /people/_search', () => {
+  describe('POST /contacts/_search', () => {
     it('takes the same query as a JSON body', async () => {
-      const response = await app.request('POST', '/people/_search', {
+      const response = await app.request('POST', '/contacts/_search', {
         body: { where: { age: { gte: 36 }, or: [{ name: { startsWith: 'A' } }, { title: { contains: 'mechanics' } }] }, sort: ['-age', 'name'], limit: 2, total: true },
       });
       assert.equal(response.status, 200, response.text);
       assert.deepEqual(names(response.body), ['Alan', 'Ada']);
       assert.equal(response.body.total, 3);
-      const next = await app.request('POST', '/people/_search', {
+      const next = await app.request('POST', '/contacts/_search', {
         body: { where: { age: { gte: 36 }, or: [{ name: { startsWith: 'A' } }, { title: { contains: 'mechanics' } }] }, sort: ['-age', 'name'], limit: 2, cursor: response.body.nextCursor },
       });
       assert.deepEqual(names(next.body), ['Katherine']);
@@ -191,29 +183,29 @@ describe('REST search', () => {
     });
 
     it('takes q, fields, offset and deleted', async () => {
-      const response = await app.request('POST', '/people/_search', { body: { q: 'programmer', fields: ['name'], deleted: 'include', sort: 'name', offset: 1 } });
+      const response = await app.request('POST', '/contacts/_search', { body: { q: 'programmer', fields: ['name'], deleted: 'include', sort: 'name', offset: 1 } });
       assert.deepEqual(response.body.items.map((item: Item) => Object.keys(item).sort()), [['_meta', 'id', 'name']]);
       assert.deepEqual(names(response.body), ['Gone']);
     });
 
     it('agrees with GET for the same query', async () => {
-      const body = await app.request('POST', '/people/_search', { body: { where: { age: { lte: 41 } }, sort: '-name', total: true } });
+      const body = await app.request('POST', '/contacts/_search', { body: { where: { age: { lte: 41 } }, sort: '-name', total: true } });
       const query = await list('where[age][lte]=41&sort=-name&total=true');
       assert.deepEqual(body.body, query);
     });
 
     it('refuses a bad query body with 400 BAD_QUERY and malformed JSON with 400', async () => {
-      expectProblem(await app.request('POST', '/people/_search', { body: { where: { age: { gte: 'old' } } } }), 400, 'BAD_QUERY');
-      expectProblem(await app.request('POST', '/people/_search', { body: { colour: 'red' } }), 400, 'BAD_QUERY');
-      expectProblem(await app.request('POST', '/people/_search', { body: { limit: 51 } }), 400, 'BAD_QUERY');
-      expectProblem(await app.request('POST', '/people/_search', { rawBody: '{"where":', headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
+      expectProblem(await app.request('POST', '/contacts/_search', { body: { where: { age: { gte: 'old' } } } }), 400, 'BAD_QUERY');
+      expectProblem(await app.request('POST', '/contacts/_search', { body: { colour: 'red' } }), 400, 'BAD_QUERY');
+      expectProblem(await app.request('POST', '/contacts/_search', { body: { limit: 51 } }), 400, 'BAD_QUERY');
+      expectProblem(await app.request('POST', '/contacts/_search', { rawBody: '{"where":', headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
     });
   });
 
-  describe('GET /people/_count', () => {
+  describe('GET /contacts/_count', () => {
     it('counts the resources matching where, filter, q and deleted', async () => {
       const count = async (query: string) => {
-        const response = await app.request('GET', `/people/_count${query ? `?${query}` : ''}`);
+        const response = await app.request('GET', `/contacts/_count${query ? `?${query}` : ''}`);
         assert.equal(response.status, 200, response.text);
         assert.deepEqual(Object.keys(response.body), ['count']);
         return response.body.count;
@@ -227,22 +219,22 @@ describe('REST search', () => {
     });
 
     it('refuses paging parameters and bad filters with 400 BAD_QUERY', async () => {
-      expectProblem(await app.request('GET', '/people/_count?limit=5'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people/_count?where[bio]=x'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts/_count?limit=5'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts/_count?where[bio]=x'), 400, 'BAD_QUERY');
     });
   });
 
   describe('bad queries', () => {
     it('a limit above the maximum is 400 BAD_QUERY', async () => {
-      const problem = expectProblem(await app.request('GET', '/people?limit=51'), 400, 'BAD_QUERY');
+      const problem = expectProblem(await app.request('GET', '/contacts?limit=51'), 400, 'BAD_QUERY');
       assert.match(problem.detail, /50/);
       assert.equal((await list('limit=50')).items.length, PEOPLE.length + 1);
-      expectProblem(await app.request('GET', '/people?limit=-1'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?limit=ten'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?limit=-1'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?limit=ten'), 400, 'BAD_QUERY');
     });
 
     it('sorting on a field that is not indexed is 400 BAD_QUERY listing the allowed fields', async () => {
-      const problem = expectProblem(await app.request('GET', '/people?sort=bio'), 400, 'BAD_QUERY');
+      const problem = expectProblem(await app.request('GET', '/contacts?sort=bio'), 400, 'BAD_QUERY');
       for (const allowed of ['id', 'name', 'email', 'title', 'age', '_meta.createdAt', '_meta.updatedAt', '_meta.createdBy', '_meta.updatedBy', '_meta.status']) {
         assert.ok(problem.detail.includes(allowed), `${allowed} missing from: ${problem.detail}`);
       }
@@ -251,7 +243,7 @@ describe('REST search', () => {
 
     it('filtering on a field that is not indexed is 400 BAD_QUERY listing the allowed fields, never an empty result', async () => {
       for (const query of ['where[bio]=first%20programmer', `filter=${encodeURIComponent('{"bio":"x"}')}`, 'where[_meta.revision]=1', 'where[nickname]=x']) {
-        const problem = expectProblem(await app.request('GET', `/people?${query}`), 400, 'BAD_QUERY');
+        const problem = expectProblem(await app.request('GET', `/contacts?${query}`), 400, 'BAD_QUERY');
         for (const allowed of ['id', 'name', 'email', 'title', 'age', '_meta.createdAt', '_meta.status']) {
           assert.ok(problem.detail.includes(allowed), `${query}: ${allowed} missing from: ${problem.detail}`);
         }
@@ -259,16 +251,16 @@ describe('REST search', () => {
     });
 
     it('a value that does not fit the field, an unknown operator or an unknown parameter is 400 BAD_QUERY', async () => {
-      expectProblem(await app.request('GET', '/people?where[age][gte]=old'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?where[age][like]=3'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?where[age][contains]=3'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?page=2'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?total=perhaps'), 400, 'BAD_QUERY');
-      expectProblem(await app.request('GET', '/people?sort=name,name'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?where[age][gte]=old'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?where[age][like]=3'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?where[age][contains]=3'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?page=2'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?total=perhaps'), 400, 'BAD_QUERY');
+      expectProblem(await app.request('GET', '/contacts?sort=name,name'), 400, 'BAD_QUERY');
     });
 
     it('a polluting query string changes nothing', async () => {
-      const response = await app.request('GET', '/people?__proto__[polluted]=1&where[__proto__][polluted]=1&constructor[prototype][polluted]=1');
+      const response = await app.request('GET', '/contacts?__proto__[polluted]=1&where[__proto__][polluted]=1&constructor[prototype][polluted]=1');
       assert.ok(response.status === 200 || response.status === 400, response.text);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
     });
