@@ -1,6 +1,6 @@
 import {
-  NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate,
-  type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, type ValidationRule,
+  getOperationAST, getNamedType, isInputObjectType, NoSchemaIntrospectionCustomRule, parse, specifiedRules, typeFromAST, validate,
+  type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLInputObjectType, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { requestError } from './errors.js';
@@ -21,9 +21,17 @@ export interface PreparedDocument {
 /** Runs a prepared operation; `variables` must have passed `complexity` (which coerces them). */
 export type RunOperation = (rootValue: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult;
 
+/** What is kept per operation of a document: its executor (unless it must run interpreted) and its cost without variables. */
+interface PreparedOperation {
+  run?: RunOperation;
+  /** graphql-jit cannot compile it (see `hasRecursiveVariable`): graphql-js's `execute` runs it. */
+  interpreted?: boolean;
+  complexity?: number;
+}
+
 interface Entry extends PreparedDocument {
-  /** Per operation name ('' for the only one): the compiled operation and its cost without variables. */
-  readonly operations: Map<string, { run?: RunOperation; complexity?: number }>;
+  /** Per operation name ('' for the only one). */
+  readonly operations: Map<string, PreparedOperation>;
 }
 
 /**
@@ -38,6 +46,8 @@ export class PreparedDocuments {
   private readonly byDocument = new WeakMap<DocumentNode, Entry>();
   private readonly limitRules: ValidationRule[];
   private readonly rules: ValidationRule[];
+  /** Per input type: whether a value of it can nest itself (`UserWhere` through `and`/`or`/`not`). */
+  private readonly recursiveInputs = new Map<GraphQLInputObjectType, boolean>();
 
   constructor(private readonly schema: GraphQLSchema, limits: RequestLimits, introspection: boolean) {
     this.limitRules = [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases)];
@@ -73,10 +83,21 @@ export class PreparedDocuments {
     return operation.complexity;
   }
 
-  /** The executor of one operation of a prepared document: compiled by graphql-jit once, graphql-js's own `execute` when it cannot compile. */
+  /**
+   * The executor of one operation of a prepared document: compiled by graphql-jit once, or
+   * undefined for graphql-js's own `execute` when graphql-jit cannot compile it. That includes any
+   * operation with a variable of a recursive input type (`query($where: UserWhere)`): graphql-jit
+   * 0.8 generates the coercion of such a variable without end until the process runs out of memory
+   * (zalando-incubator/graphql-jit#81), so those operations are never given to it.
+   */
   runner(document: DocumentNode, operationName: string | null | undefined): RunOperation | undefined {
     const operation = this.operation(document, operationName);
+    if (operation.interpreted) return undefined;
     if (!operation.run) {
+      if (this.hasRecursiveVariable(document, operationName)) {
+        operation.interpreted = true;
+        return undefined;
+      }
       const compiled = compileQuery(this.schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       if (!isCompiledQuery(compiled)) return undefined;
       operation.run = (rootValue, context, variables) => (compiled as CompiledQuery).query(rootValue, context, variables ?? {});
@@ -84,7 +105,43 @@ export class PreparedDocuments {
     return operation.run;
   }
 
-  private operation(document: DocumentNode, operationName: string | null | undefined): { run?: RunOperation; complexity?: number } {
+  /** True when a variable of the operation has an input type whose values can contain themselves, at any depth. */
+  private hasRecursiveVariable(document: DocumentNode, operationName: string | null | undefined): boolean {
+    const operation = getOperationAST(document, operationName);
+    return (operation?.variableDefinitions ?? []).some((definition) => {
+      const type = getNamedType(typeFromAST(this.schema, definition.type));
+      return isInputObjectType(type) && this.isRecursive(type);
+    });
+  }
+
+  /** Whether `type` reaches an input type that reaches itself (memoized per type). */
+  private isRecursive(type: GraphQLInputObjectType): boolean {
+    const known = this.recursiveInputs.get(type);
+    if (known !== undefined) return known;
+    // Depth-first over the input types `type` reaches; a type met again on the current path is a cycle.
+    const path = new Set<GraphQLInputObjectType>();
+    const visit = (current: GraphQLInputObjectType): boolean => {
+      if (path.has(current)) return true;
+      const memo = this.recursiveInputs.get(current);
+      if (memo !== undefined) return memo;
+      path.add(current);
+      let found = false;
+      for (const field of Object.values(current.getFields())) {
+        const named = getNamedType(field.type);
+        if (isInputObjectType(named) && visit(named)) {
+          found = true;
+          break;
+        }
+      }
+      path.delete(current);
+      // Reaching a type on the path (itself, or an ancestor that reaches it) is a cycle, so either answer is final.
+      this.recursiveInputs.set(current, found);
+      return found;
+    };
+    return visit(type);
+  }
+
+  private operation(document: DocumentNode, operationName: string | null | undefined): PreparedOperation {
     const entry = this.byDocument.get(document);
     const key = operationName ?? '';
     let operation = entry?.operations.get(key);
@@ -96,7 +153,7 @@ export class PreparedDocuments {
   }
 
   private prepare(query: string): Entry {
-    const operations = new Map<string, { run?: RunOperation; complexity?: number }>();
+    const operations = new Map<string, PreparedOperation>();
     let document: DocumentNode;
     try {
       document = parse(query, { maxTokens: MAX_TOKENS });

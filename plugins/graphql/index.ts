@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { definePlugin, type PluginContext, type ResourceManager, type StrataPlugin } from '../../lib/index.js';
+import { JobLogStore } from '../jobs/index.js';
 import { graphqlEndpoint } from './endpoint.js';
 import { mountGraphiql } from './graphiql.js';
 import { resolveGraphQLOptions, type GraphQLOptions } from './options.js';
@@ -8,6 +9,17 @@ import { buildStrataSchema } from './schema.js';
 
 export type { GraphQLOptions } from './options.js';
 export type { GraphQLContext } from './resolvers.js';
+
+/**
+ * The log store of the jobs plugin, over this app's database (open from mount on, so made on first
+ * use). Job logs have no manager method: the REST logs route reads the jobs plugin's `JobLogStore`
+ * after `manager.get`, and so does the logs query, through a store of its own on the same table
+ * (the store keeps no state besides the database).
+ */
+function jobLogReader(context: PluginContext): () => JobLogStore {
+  let store: JobLogStore | undefined;
+  return () => (store ??= new JobLogStore(context.database));
+}
 
 /**
  * The GraphQL plugin: a type-graphql schema generated from the models (DESIGN.md section 5) served
@@ -29,7 +41,9 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       }
       const collection = context.models.find((model) => settings.path === `/${model.names.path}` || settings.path.startsWith(`/${model.names.path}/`));
       if (collection) problems.push(`option path ${settings.path} is inside the REST routes of ${collection.name} (/${collection.names.path}); choose another path`);
-      const built = buildStrataSchema(context.models, context.options.limits, (model) => context.manager(model.target as never) as ResourceManager);
+      const built = buildStrataSchema(context.models, context.options.limits, (model) => context.manager(model.target as never) as ResourceManager, {
+        jobLogs: context.plugins.includes('jobs') ? jobLogReader(context) : undefined,
+      });
       if (built.schema) schemas.set(context, built.schema);
       return [...problems, ...built.problems];
     },

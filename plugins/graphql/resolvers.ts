@@ -1,11 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity/cjs';
-import type { CurrentUser, QueryInput, ResourceManager, ResourceModel, ResourceView } from '../../lib/index.js';
+import { StrataError, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/index.js';
 import type { QueryLimits } from '../../lib/query/index.js';
 import { given, plainInput, whereInput } from './arguments.js';
 import type { RevisionLoaders } from './loaders.js';
 import { upperFirst, withArticle, type NameRegistry } from './names.js';
 import { namedClass, type ResourceTypes } from './resource-types.js';
+import { DateTimeScalar } from './scalars.js';
 import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type TypeThunk } from './shared-types.js';
 
 /** What every resolver gets as GraphQL context: one per request. */
@@ -17,11 +18,28 @@ export type GraphQLContext = {
   readonly revisions: RevisionLoaders;
 };
 
+/** One page of the stored log lines of a job, as REST `GET /<jobs>/:id/logs` returns it. */
+export interface JobLogPage {
+  items: { at: string; attempt: number; level: JobLogLevel; message: string }[];
+  nextCursor: string | null;
+}
+
+/** Reads the stored log lines of jobs (the jobs plugin's log store). */
+export interface JobLogReader {
+  /** Up to `limit` lines of job `jobId` of resource `resource`, oldest first, after `cursor`; a bad cursor is BAD_QUERY. */
+  page(resource: string, jobId: string, limit: number, cursor?: string): Promise<JobLogPage>;
+}
+
 /** What the generated resolvers need from the running app. */
 export interface ResolverEnvironment {
   readonly limits: QueryLimits;
   /** The manager of a model (available once the app is mounted). */
   manager(model: ResourceModel): ResourceManager;
+  /**
+   * The log store of job resources (available once the app is mounted); absent when no plugin
+   * keeps job logs, and then job resources have no logs query.
+   */
+  readonly jobLogs?: () => JobLogReader;
   /** Root field names, claimed so two resources cannot generate the same query or mutation. */
   readonly queryNames: NameRegistry;
   readonly mutationNames: NameRegistry;
@@ -81,8 +99,12 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   const define = (method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>) => {
     defineMethod(resolver, method, decorator, parameters, implementation);
   };
-  const writeOptions = (context: GraphQLContext, options: { expectedRevision?: number | null; draft?: boolean | null }) =>
+  const writeOptions = (context: GraphQLContext, options: { expectedRevision?: number | null; draft?: boolean | null; runAt?: string | null }) =>
     ({ user: context.user, ...given(options) });
+  // A job is scheduled with runAt on create (jobs cannot have drafts, but the arguments are named, not positional).
+  const createOptions: ArgumentSpec[] = [...draft, ...(model.job
+    ? [{ name: 'runAt', type: () => DateTimeScalar, designType: String, nullable: true, description: 'When the job is due (an ISO-8601 date-time, e.g. 2030-01-01T09:00:00Z); default now.' }]
+    : [])];
 
   define('one', query(names.one, () => types.object, { nullable: true, description: `${upperFirst(withArticle(model.name))} by id: its current revision, or revision \`revision\`.` }),
     [id, { name: 'revision', type: () => Int, designType: Number, nullable: true, description: 'Read this revision instead of the current one.' }],
@@ -110,10 +132,13 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
     [id, { name: 'from', type: () => Int, designType: Number }, { name: 'to', type: () => Int, designType: Number }],
     (context: GraphQLContext, resourceId: string, from: number, to: number) => manager().diff(resourceId, from, to, { user: context.user }));
 
-  define('create', mutation(`create${names.type}`, () => types.object, `Creates ${withArticle(model.name)} (revision 1).`),
-    [{ name: 'input', type: () => types.input, designType: Object }, ...draft],
-    (context: GraphQLContext, input: unknown, isDraft?: boolean | null) =>
-      manager().create(plainInput(input) as Record<string, unknown>, writeOptions(context, { draft: isDraft })));
+  define('create', mutation(`create${names.type}`, () => types.object,
+    model.job ? `Creates ${withArticle(model.name)} job (revision 1) and queues it, in one transaction.` : `Creates ${withArticle(model.name)} (revision 1).`),
+  [{ name: 'input', type: () => types.input, designType: Object }, ...createOptions],
+  (context: GraphQLContext, input: unknown, ...values: unknown[]) => {
+    const options = Object.fromEntries(createOptions.map((option, index) => [option.name, values[index]]));
+    return manager().create(plainInput(input) as Record<string, unknown>, writeOptions(context, options));
+  });
 
   define('update', mutation(`update${names.type}`, () => types.object, `Replaces the data of ${withArticle(model.name)}: a new revision.`),
     [id, { name: 'input', type: () => types.input, designType: Object }, expectedRevision, ...draft],
@@ -153,6 +178,8 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
       (context: GraphQLContext, resourceId: string, revision: number | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision })));
   }
 
+  if (model.job) defineJobOperations(types, environment, { define, query, mutation, writeOptions, id, expectedRevision });
+
   define('revisions', FieldResolver(() => RevisionPageType, { complexity: pagedComplexity(environment.limits), description: 'The revision history, oldest first.' }), [
     ROOT,
     { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Revisions per page (default ${environment.limits.defaultLimit}).` },
@@ -162,6 +189,59 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
 
   Resolver(() => types.object)(resolver);
   return resolver;
+}
+
+/** What `buildResolver` lends `defineJobOperations`. */
+interface ResolverKit {
+  define(method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void;
+  query(field: string, returns: TypeThunk, options: { nullable?: boolean; description: string; complexity?: ReturnType<typeof pagedComplexity> }): MethodDecorator;
+  mutation(field: string, returns: TypeThunk, description: string): MethodDecorator;
+  writeOptions(context: GraphQLContext, options: { expectedRevision?: number | null }): { user: CurrentUser | null };
+  readonly id: ArgumentSpec;
+  readonly expectedRevision: ArgumentSpec;
+}
+
+/**
+ * The operations of a `@Job` resource (DESIGN.md section 6): `rerunX` and `cancelX`, one manager
+ * call each (`manager.jobs.rerun/cancel`, so the `rerun`/`cancel` hooks and REST's codes apply),
+ * and `xLogs`, which reads the job through the manager first (read hooks and permissions apply to
+ * its logs, NOT_FOUND/GONE as over REST) and then its page of the log store, as REST's logs route does.
+ */
+function defineJobOperations(types: ResourceTypes, environment: ResolverEnvironment, kit: ResolverKit): void {
+  const { model } = types;
+  const names = model.names.graphql;
+  const manager = () => environment.manager(model);
+  const jobs = () => manager().jobs!;
+
+  kit.define('rerun', kit.mutation(`rerun${names.type}`, () => types.object,
+    `Queues a succeeded, failed or cancelled ${model.name} job again from scratch (attempts 0, result and error cleared, a new revision); CONFLICT while it is queued or running.`),
+  [kit.id, kit.expectedRevision],
+  (context: GraphQLContext, resourceId: string, revision: number | null) => jobs().rerun(resourceId, kit.writeOptions(context, { expectedRevision: revision })));
+
+  kit.define('cancel', kit.mutation(`cancel${names.type}`, () => types.object,
+    `Cancels a queued or running ${model.name} job (a running one's ctx.signal is aborted); cancelling a cancelled job changes nothing, a succeeded or failed one is a CONFLICT.`),
+  [kit.id, kit.expectedRevision],
+  (context: GraphQLContext, resourceId: string, revision: number | null) => jobs().cancel(resourceId, kit.writeOptions(context, { expectedRevision: revision })));
+
+  const logs = environment.jobLogs;
+  if (!logs || !types.logPage) return;
+  const { defaultLimit, maxLimit } = environment.limits;
+  const logPage = types.logPage;
+  kit.define('logs', kit.query(`${names.one}Logs`, () => logPage, {
+    description: `The log lines of ${withArticle(model.name)} job (ctx.log), oldest first (REST GET /${model.names.path}/:id/logs).`,
+    complexity: pagedComplexity(environment.limits),
+  }), [
+    kit.id,
+    { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Lines per page (default ${defaultLimit}, at most ${maxLimit}).` },
+    { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page.' },
+  ], async (context: GraphQLContext, resourceId: string, limit: number | null, cursor: string | null) => {
+    // The same checks, in the same order and with the same codes, as REST's logs route.
+    if (limit !== null && limit !== undefined && limit < 1) throw StrataError.badRequest('limit must be a positive whole number');
+    const size = limit ?? defaultLimit;
+    if (size > maxLimit) throw StrataError.badQuery(`limit must be at most ${maxLimit}`);
+    const job = await manager().get(resourceId, { user: context.user });
+    return logs().page(model.name, job.id, size, cursor ?? undefined);
+  });
 }
 
 /**

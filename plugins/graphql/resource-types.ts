@@ -1,25 +1,35 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { FieldModel, FieldType, ResourceModel } from '../../lib/index.js';
-import { queryableFields, type QueryableField } from '../../lib/query/index.js';
+import { JOB_STATUSES, type FieldModel, type FieldType, type ResourceModel } from '../../lib/index.js';
+import { jobQueryFields, queryableFields, type QueryableField } from '../../lib/query/index.js';
 import { enumValueNames, NameRegistry, upperFirst, withArticle } from './names.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
-import { filterInputType, ResourceMetaType, SCALAR_FILTERS, SHARED_TYPE_NAMES, type TypeThunk } from './shared-types.js';
+import {
+  filterInputType, JOB_LOG_TYPE_NAMES, JobLogPageType, ResourceMetaType, SCALAR_FILTERS, SHARED_TYPE_NAMES, type TypeThunk,
+} from './shared-types.js';
 
 /** The generated GraphQL types of one resource (type-graphql classes and enum objects). */
 export interface ResourceTypes {
   readonly model: ResourceModel;
-  /** `User`: `id`, the fields, `_meta` (the resolvers add `revisions`). */
+  /** `User`: `id`, the fields, `_job` (job resources), `_meta` (the resolvers add `revisions`). */
   readonly object: Function;
   /** `UserInput`: the fields for create and update; required fields are non-null. */
   readonly input: Function;
   /** `UserPatch`: every field optional, merge-patch semantics. */
   readonly patch: Function;
-  /** `UserWhere`: operator inputs per filterable field, `_meta`, `and`, `or`, `not`. */
+  /** `UserWhere`: operator inputs per filterable field, `_meta` (and `_job` on job resources), `and`, `or`, `not`. */
   readonly where: Function;
   /** `UserSort`: `<field>_ASC` / `<field>_DESC`, valued with the manager's sort keys (`age`, `-age`). */
   readonly sort: object;
   /** `UserPage { items, nextCursor, total }`. */
   readonly page: Function;
+  /** `JobLogPage`, the result of the logs query: set for job resources when the schema serves job logs. */
+  readonly logPage?: Function;
+}
+
+/** What a schema offers beyond the models. */
+export interface ResourceTypeOptions {
+  /** Job resources get a logs query (a plugin keeps job logs). */
+  readonly jobLogs?: boolean;
 }
 
 /** What a field becomes: a type thunk for type-graphql, and whether list items may be null. */
@@ -51,8 +61,9 @@ export class ResourceTypeFactory {
   private readonly enums = new Map<unknown, { name: string; values: object }>();
   private readonly enumFilters = new Map<object, Function>();
   private readonly groupWheres = new Map<string, Function>();
+  private jobState?: Function;
 
-  constructor() {
+  constructor(private readonly options: ResourceTypeOptions = {}) {
     for (const name of SHARED_TYPE_NAMES) this.names.claim(name, BUILT_IN, 'rename the resource or class');
   }
 
@@ -66,13 +77,20 @@ export class ResourceTypeFactory {
     const object = namedClass(names.type);
     Field(() => ID)(object.prototype, 'id');
     this.addFields(object, model.fields, 'output', model.name);
+    if (model.job) {
+      const jobState = this.jobStateType();
+      Field(() => jobState, { description: 'The job state (read-only): status, attempts, result …; every status change is a revision.' })(object.prototype, '_job');
+    }
     Field(() => ResourceMetaType)(object.prototype, '_meta');
     ObjectType(names.type, { simpleResolvers: true, description: model.description })(object);
 
     const input = this.inputClass(names.input, model.fields, 'input', model.name, `The fields of ${withArticle(model.name)}, to create or replace one.`);
     const patch = this.inputClass(names.patch, model.fields, 'patch', model.name,
       `Changes to ${withArticle(model.name)} (JSON merge patch): fields left out stay as they are, null removes an optional field, nested objects merge.`);
-    return { model, object, input, patch, where: this.whereType(model), sort: this.sortEnum(model), page: this.pageType(model, object) };
+    return {
+      model, object, input, patch, where: this.whereType(model), sort: this.sortEnum(model), page: this.pageType(model, object),
+      ...(model.job && this.options.jobLogs ? { logPage: this.jobLogPageType() } : {}),
+    };
   }
 
   private addFields(target: Function, fields: readonly FieldModel[], shape: Shape, owner: string): void {
@@ -113,13 +131,58 @@ export class ResourceTypeFactory {
     }
   }
 
-  private enumType(type: Extract<FieldType, { kind: 'enum' }>, suggestedName: string): { name: string; values: object } {
-    const key = type.enumObject ?? `values:${JSON.stringify(type.values)}`;
+  /**
+   * `JobLogPage` (with `JobLogLine` and `JobLogLevel`), the result of the logs query of job
+   * resources: shared classes, whose names are claimed by the first schema that serves logs.
+   */
+  private jobLogPageType(): Function {
+    for (const name of JOB_LOG_TYPE_NAMES) this.names.claim(name, BUILT_IN, 'rename the resource or class');
+    return JobLogPageType;
+  }
+
+  /** `JobState`, the `_job` of job resources: one per schema, its `status` the same `JobStatus` enum as the `_job.status` filter. */
+  private jobStateType(): Function {
+    if (!this.jobState) {
+      const target = namedClass('JobState');
+      this.names.claim('JobState', BUILT_IN, 'rename the resource or class');
+      const status = this.systemEnum('_job.status', JOB_STATUSES).values;
+      const field = (name: string, type: TypeThunk, description: string, nullable = false) =>
+        Field(type, { nullable, description })(target.prototype, name);
+      field('status', () => status, 'Where the job stands; queued also covers a retry waiting for its backoff.');
+      field('attempts', () => Int, 'Attempts started so far.');
+      field('maxAttempts', () => Int, 'Attempts before the job is failed.');
+      field('runAt', () => DateTimeScalar, 'When the job is (or was) due: its creation, runAt on create, or a retry\'s backoff.');
+      field('startedAt', () => DateTimeScalar, 'When the last attempt started.', true);
+      field('finishedAt', () => DateTimeScalar, 'When the job succeeded, failed or was cancelled.', true);
+      field('progress', () => Float, 'From 0 to 100, as the handler reported with ctx.progress(n).', true);
+      field('result', () => JsonScalar, 'What the handler returned (JSON).', true);
+      field('error', () => String, 'The message of the last failure.', true);
+      ObjectType('JobState', { simpleResolvers: true, description: 'The state of a background job (`_job`), as in REST.' })(target);
+      this.jobState = target;
+    }
+    return this.jobState;
+  }
+
+  /**
+   * The enum of a system field (not a model field), e.g. `_job.status` → `JobStatus`: named after
+   * its path, one per path whatever the values of model enums.
+   */
+  private systemEnum(path: string, values: readonly (string | number)[]): { name: string; values: object } {
+    const name = path.split('.').map((part) => upperFirst(part.replace(/^_+/, ''))).join('');
+    return this.enumType({ kind: 'enum', values }, name, { key: `field:${path}`, owner: BUILT_IN });
+  }
+
+  /**
+   * The GraphQL enum of `type`, one per enum object (or list of values) per schema. A system enum
+   * passes its own `key` and `owner`, so a model enum of the same values or name stays apart.
+   */
+  private enumType(type: Extract<FieldType, { kind: 'enum' }>, suggestedName: string, system?: { key: string; owner: string }): { name: string; values: object } {
+    const key = system?.key ?? type.enumObject ?? `values:${JSON.stringify(type.values)}`;
     let found = this.enums.get(key);
     if (!found) {
       const names = enumValueNames(type.values, type.enumObject);
       found = { name: suggestedName, values: Object.fromEntries(names.map((name, index) => [name, type.values[index]])) };
-      this.names.claim(found.name, `the enum of ${suggestedName}`, 'rename the property or the class');
+      this.names.claim(found.name, system?.owner ?? `the enum of ${suggestedName}`, 'rename the property or the class');
       registerEnumType(found.values, { name: found.name });
       this.enums.set(key, found);
     }
@@ -163,7 +226,7 @@ export class ResourceTypeFactory {
     const name = model.names.graphql.where;
     const target = namedClass(name);
     const groups = new Map<string, QueryableField[]>();
-    for (const field of queryableFields(model).values()) {
+    for (const field of queryableFields(model, jobQueryFields(model)).values()) {
       const dot = field.name.indexOf('.');
       if (dot < 0) {
         const filter = this.filterOf(model, field);
@@ -184,7 +247,7 @@ export class ResourceTypeFactory {
     return target;
   }
 
-  /** `_meta: ResourceMetaWhere`: the dotted fields under one prefix, shared by every resource. */
+  /** `_meta: ResourceMetaWhere` (`_job: ResourceJobWhere`): the dotted fields under one prefix, shared by every resource that has them. */
   private groupWhere(model: ResourceModel, prefix: string, fields: readonly QueryableField[]): Function {
     let target = this.groupWheres.get(prefix);
     if (!target) {
@@ -205,11 +268,13 @@ export class ResourceTypeFactory {
     if (field.name === 'id' || model.fieldsByName.get(field.name)?.ref) return SCALAR_FILTERS.id;
     if (field.name === '_meta.status') return SCALAR_FILTERS.status;
     if (field.kind !== 'enum') return SCALAR_FILTERS[field.kind];
-    // A model field's enum, or the values of a system field (a plugin's `_job.status`, say) named after its path.
+    // The values come from the queryable field itself; a model field adds its enum object (for value
+    // names, and to share the enum of its output field), a system field such as `_job.status` is named after its path.
+    const values = field.values ?? [];
     const modelType = model.fieldsByName.get(field.name)?.type;
     const enumType = modelType?.kind === 'enum'
-      ? this.enumType(modelType, `${model.name}${upperFirst(field.name)}`)
-      : this.enumType({ kind: 'enum', values: field.values ?? [] }, field.name.split('.').map((part) => upperFirst(part.replace(/^_+/, ''))).join(''));
+      ? this.enumType({ kind: 'enum', values, enumObject: modelType.enumObject }, `${model.name}${upperFirst(field.name)}`)
+      : this.systemEnum(field.name, values);
     let filter = this.enumFilters.get(enumType.values);
     if (!filter) {
       const name = `${enumType.name}Filter`;
@@ -222,7 +287,7 @@ export class ResourceTypeFactory {
 
   private sortEnum(model: ResourceModel): object {
     const values: Record<string, string> = {};
-    for (const field of queryableFields(model).values()) {
+    for (const field of queryableFields(model, jobQueryFields(model)).values()) {
       const base = field.name.replace(/\./g, '_');
       values[`${base}_ASC`] = field.name;
       values[`${base}_DESC`] = `-${field.name}`;

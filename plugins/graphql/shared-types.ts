@@ -70,6 +70,27 @@ export class JsonPatchOperationType {
   @Field(() => JsonScalar, { nullable: true }) value?: unknown;
 }
 
+/** The level of a job log line (`ctx.log(message, level)`), lowercase as over REST. */
+export const JobLogLevel = { info: 'info', warn: 'warn', error: 'error' } as const;
+registerEnumType(JobLogLevel, { name: 'JobLogLevel', description: 'The level a job handler gave a log line (ctx.log(message, level)).' });
+
+@ObjectType('JobLogLine', { simpleResolvers: true, description: 'One line a job handler stored with ctx.log(), as in REST `GET /…/:id/logs`.' })
+export class JobLogLineType {
+  @Field(() => DateTimeScalar, { description: 'When it was stored.' }) at!: string;
+  @Field(() => Int, { description: 'The attempt that logged it (from 1; a rerun starts again at 1).' }) attempt!: number;
+  @Field(() => JobLogLevel) level!: string;
+  @Field(() => String, { description: 'The message (at most 8,000 characters).' }) message!: string;
+}
+
+@ObjectType('JobLogPage', { simpleResolvers: true, description: 'A page of the log lines of a job, oldest first.' })
+export class JobLogPageType {
+  @Field(() => [JobLogLineType]) items!: JobLogLineType[];
+  @Field(() => String, { nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) nextCursor!: string | null;
+}
+
+/** Type names of the job logs query: claimed when a schema serves it, not before, so an app without jobs may use them. */
+export const JOB_LOG_TYPE_NAMES = ['JobLogLine', 'JobLogPage', 'JobLogLevel'] as const;
+
 const OPERATOR_DESCRIPTIONS: Record<string, string> = {
   eq: 'Equal to (null: the field is null or missing).', ne: 'Not equal to (null: the field has a value).',
   gt: 'Greater than.', gte: 'Greater than or equal to.', lt: 'Less than.', lte: 'Less than or equal to.',

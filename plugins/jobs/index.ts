@@ -8,7 +8,7 @@ import { jobEntitySchemas } from './schema.js';
 import { JobWorker } from './worker.js';
 
 export type { JobsOptions } from './options.js';
-export type { JobLogLine } from './logs.js';
+export { JobLogStore, type JobLogLine } from './logs.js';
 export { SqlJobRepository, type QueueEntry } from './repository.js';
 export { StrataAgendaBackend } from './backend.js';
 export { StrataNotificationChannel } from './notifications.js';
