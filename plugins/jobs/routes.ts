@@ -1,5 +1,5 @@
 import { StrataError, type ResourceModel } from '../../lib/index.js';
-import { flag, jsonBody, positiveInteger, sendJson, sendResource, writeOptions, type RouteDefinition } from '../rest/index.js';
+import { flag, jsonBody, positiveInteger, sendJson, sendResource, withArticle, writeOptions, type RouteDefinition } from '../rest/index.js';
 import type { JobsRuntime } from './runtime.js';
 
 /**
@@ -11,7 +11,7 @@ export function jobRoutes(model: ResourceModel, runtime: JobsRuntime): RouteDefi
   const name = model.name;
   return [
     {
-      name: 'create', method: 'post', path: '/', summary: `Create a ${name} job and queue it (?runAt= schedules it)`,
+      name: 'create', method: 'post', path: '/', summary: `Create ${withArticle(name)} job and queue it (?runAt= schedules it)`,
       async handle({ request, response, manager, user }) {
         const runAt = request.query.runAt;
         if (runAt !== undefined && typeof runAt !== 'string') throw StrataError.badRequest('runAt must be one ISO-8601 date-time');
@@ -33,7 +33,7 @@ export function jobRoutes(model: ResourceModel, runtime: JobsRuntime): RouteDefi
       },
     },
     {
-      name: 'logs', method: 'get', path: '/:id/logs', summary: `Read the log lines of a ${name} job, oldest first`,
+      name: 'logs', method: 'get', path: '/:id/logs', summary: `Read the log lines of ${withArticle(name)} job, oldest first`,
       async handle({ request, response, manager, user }) {
         const { defaultLimit, maxLimit } = runtime.context.options.limits;
         const limit = positiveInteger(request.query.limit, 'limit') ?? defaultLimit;

@@ -1,5 +1,6 @@
 import type { FieldModel, FieldType, ResourceModel } from '../../lib/index.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
+import { withArticle } from '../rest/index.js';
 import { withNull } from './openapi31.js';
 import { jobSchemas, jobStateProperty } from './job-operations.js';
 import { exportMetaSchema, exportRevisionSchema, NEXT_CURSOR } from './shared-schemas.js';
@@ -60,7 +61,7 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
     [names.resource]: resource(outputFields.required),
     [names.listItem]: { ...resource([]), description: `A ${model.name} in a list; \`fields=\` may leave fields out.` },
     [names.input]: { ...objectSchema(model.target, model.fields, 'input'), description: `A ${model.name} to create or replace.` },
-    [names.patch]: { ...objectSchema(model.target, model.fields, 'patch'), description: `A JSON Merge Patch (RFC 7396) of a ${model.name}: every field optional, null removes an optional field.` },
+    [names.patch]: { ...objectSchema(model.target, model.fields, 'patch'), description: `A JSON Merge Patch (RFC 7396) of ${withArticle(model.name)}: every field optional, null removes an optional field.` },
     [names.page]: {
       type: 'object',
       properties: {

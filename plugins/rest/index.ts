@@ -5,7 +5,7 @@ import { buildController, type BodyLimits } from './controller.js';
 import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
 import { resourceRoutes } from './routes.js';
 
-export { resourceRoutes, addResourceRoutes, type RouteDefinition, type RouteContext } from './routes.js';
+export { resourceRoutes, addResourceRoutes, withArticle, type RouteDefinition, type RouteContext } from './routes.js';
 export { flag, jsonBody, positiveInteger, sendJson, sendResource, writeOptions } from './request.js';
 export { toProblem, problemType, type Problem } from './problem.js';
 

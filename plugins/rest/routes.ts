@@ -50,6 +50,7 @@ export function addResourceRoutes(model: ResourceModel, routes: readonly RouteDe
 
 function builtInRoutes(model: ResourceModel): RouteDefinition[] {
   const name = model.name;
+  const a = withArticle(name);
   return [
     {
       name: 'search', method: 'post', path: '/_search', summary: `Search ${name} resources with a JSON query`,
@@ -86,7 +87,7 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'create', method: 'post', path: '/', summary: `Create a ${name}`,
+      name: 'create', method: 'post', path: '/', summary: `Create ${a}`,
       async handle({ request, response, manager, user }) {
         const created = await manager.create(jsonBody(request) as object, { user, draft: flag(request.query.draft, 'draft') });
         const location = `${request.baseUrl}${request.path.replace(/\/$/, '')}/${encodeURIComponent(created.id)}`;
@@ -100,7 +101,7 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'get', method: 'get', path: '/:id', summary: `Read a ${name} (or an old revision with ?revision=n)`,
+      name: 'get', method: 'get', path: '/:id', summary: `Read ${a} (or an old revision with ?revision=n)`,
       async handle({ request, response, manager, user }) {
         const revision = positiveInteger(request.query.revision, 'revision');
         const resource = await manager.get(request.params.id, { user, revision });
@@ -114,14 +115,14 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'replace', method: 'put', path: '/:id', summary: `Replace a ${name} (new revision)`,
+      name: 'replace', method: 'put', path: '/:id', summary: `Replace ${a} (new revision)`,
       async handle({ request, response, manager, user }) {
         await precondition(request, manager, user);
         return sendResource(response, 200, await manager.update(request.params.id, jsonBody(request) as object, writeOptions(request, user, true)));
       },
     },
     {
-      name: 'patch', method: 'patch', path: '/:id', summary: `Patch a ${name} with JSON Patch or JSON Merge Patch`,
+      name: 'patch', method: 'patch', path: '/:id', summary: `Patch ${a} with JSON Patch or JSON Merge Patch`,
       async handle({ request, response, manager, user }) {
         await precondition(request, manager, user);
         const format = PATCH_MEDIA_TYPES[mediaType(request)];
@@ -134,7 +135,7 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'delete', method: 'delete', path: '/:id', summary: `Delete a ${name} (soft; ?purge=true deletes for good)`,
+      name: 'delete', method: 'delete', path: '/:id', summary: `Delete ${a} (soft; ?purge=true deletes for good)`,
       async handle({ request, response, manager, user }) {
         const purge = flag(request.query.purge, 'purge');
         if (purge) await manager.purge(request.params.id, writeOptions(request, user));
@@ -150,7 +151,7 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'revisions', method: 'get', path: '/:id/revisions', summary: `List the revisions of a ${name}`,
+      name: 'revisions', method: 'get', path: '/:id/revisions', summary: `List the revisions of ${a}`,
       async handle({ request, response, manager, user }) {
         const limit = positiveInteger(request.query.limit, 'limit');
         const cursor = typeof request.query.cursor === 'string' ? request.query.cursor : undefined;
@@ -158,13 +159,13 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'revision', method: 'get', path: '/:id/revisions/:n', summary: `Read one revision of a ${name} with its data`,
+      name: 'revision', method: 'get', path: '/:id/revisions/:n', summary: `Read one revision of ${a} with its data`,
       async handle({ request, response, manager, user }) {
         return sendJson(response, 200, await manager.revision(request.params.id, positiveInteger(request.params.n, 'n')!, { user }));
       },
     },
     {
-      name: 'diff', method: 'get', path: '/:id/diff', summary: `JSON Patch between two revisions of a ${name}`,
+      name: 'diff', method: 'get', path: '/:id/diff', summary: `JSON Patch between two revisions of ${a}`,
       async handle({ request, response, manager, user }) {
         const from = positiveInteger(request.query.from, 'from');
         const to = positiveInteger(request.query.to, 'to');
@@ -173,14 +174,14 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
       },
     },
     {
-      name: 'switch', method: 'post', path: '/:id/switch/:n', summary: `Make an older revision of a ${name} current`,
+      name: 'switch', method: 'post', path: '/:id/switch/:n', summary: `Make an older revision of ${a} current`,
       async handle({ request, response, manager, user }) {
         const n = positiveInteger(request.params.n, 'n')!;
         return sendResource(response, 200, await manager.switch(request.params.id, n, writeOptions(request, user)));
       },
     },
     {
-      name: 'publish', method: 'post', path: '/:id/publish', summary: `Publish the current draft of a ${name}`,
+      name: 'publish', method: 'post', path: '/:id/publish', summary: `Publish the current draft of ${a}`,
       async handle({ request, response, manager, user }) {
         return sendResource(response, 200, await manager.publish(request.params.id, writeOptions(request, user)));
       },
@@ -192,4 +193,9 @@ function builtInRoutes(model: ResourceModel): RouteDefinition[] {
 async function precondition(request: Request, manager: ResourceManager, user: CurrentUser | null): Promise<void> {
   if (request.header('If-Match') === undefined) return;
   checkIfMatch(request, await manager.get(request.params.id, { user }));
+}
+
+/** `a User`, `an Author`: the indefinite article by the name's first letter (good enough for summaries). */
+export function withArticle(name: string): string {
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
