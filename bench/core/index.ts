@@ -2,28 +2,19 @@ import 'reflect-metadata';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { bootstrap, Indexed, Resource, Versioned } from '../../lib/index.js';
+import { bootstrap } from '../../lib/index.js';
 import { latencies, percentile, report, throughput } from '../support/measure.js';
+import { Person, personData } from '../support/person.js';
 
 /**
  * Core benchmark: create / get / update / indexed-search throughput through the ResourceManager on
  * a SQLite file, update cost at 1,000 revisions against 1 revision, and indexed search latency at
  * 10,000 and 1,000,000 resources. `BENCH_LARGE` changes the large size (default 1,000,000).
  */
-@Resource()
-@Versioned()
-class Person {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed() @IsInt() @Min(0) age!: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
-}
-
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 const SMALL = 10_000;
 const file = join(tmpdir(), `strata-bench-core-${process.pid}.sqlite`);
-const person = (index: number) => ({ name: `Person ${index}`, email: `person${index}@example.com`, age: index % 90, bio: 'x'.repeat(200) });
+const person = personData;
 
 async function main(): Promise<void> {
   const strata = await bootstrap(null, { resources: [Person], database: `sqlite:${file}`, plugins: [], logLevel: 'warn' });

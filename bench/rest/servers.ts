@@ -2,30 +2,19 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
-import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
 import { EntitySchema, MikroORM, SqliteDriver, UniqueConstraintViolationException, type FilterQuery, type Options } from '@mikro-orm/sqlite';
 import { v7 as uuidv7 } from 'uuid';
-import { bootstrap, Indexed, Resource, Versioned } from '../../index.js';
+import { bootstrap } from '../../index.js';
+import { Person, personData } from '../support/person.js';
 
 /** The data of the i-th person: the same rows in both databases. */
-export function person(index: number): { name: string; email: string; age: number; bio: string } {
-  return { name: `Person ${index}`, email: `person${index}@example.com`, age: index % 90, bio: 'x'.repeat(200) };
-}
+export const person = personData;
 
 /** A running server: its port, some ids to read, and how to stop it. */
 export interface RunningServer {
   port: number;
   ids: string[];
   close(): Promise<void>;
-}
-
-@Resource({ path: 'people' })
-@Versioned()
-class Person {
-  @Indexed() @Length(1, 100) name!: string;
-  @Indexed({ unique: true }) @IsEmail() email!: string;
-  @Indexed() @IsInt() @Min(0) age!: number;
-  @IsOptional() @Length(0, 2000) bio?: string;
 }
 
 /** The quickstart way: `bootstrap` on Express with the default plugins, SQLite file. */

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Length } from 'class-validator';
-import { definePlugin, graphqlPlugin, Indexed, openApiPlugin, Resource, restPlugin, StrataError } from '../../index.js';
-import { Contact, contactData } from '../support/fixtures.js';
+import { graphqlPlugin, Indexed, openApiPlugin, Resource, restPlugin, StrataError } from '../../index.js';
+import { captureStderr, Contact, contactData, EXPLODE, failingPlugin, SECRET } from '../support/fixtures.js';
 import { startApp, type TestApp } from '../support/http.js';
 import { expectData, expectError, graphql, type GraphQLResponse } from '../support/graphql.js';
 
@@ -13,37 +13,6 @@ class Tag {
   @Indexed() @Length(1, 50) text!: string;
 }
 
-const EXPLODE = 'explode';
-const SECRET = 'database password is hunter2';
-
-/** A hook that throws a plain (non-Strata) Error, as a bug in user code would. */
-const failingPlugin = definePlugin({
-  name: 'failing-hook',
-  configure({ hooks }) {
-    hooks.before(['create', 'get'], (context) => {
-      const data = context.input.data as { name?: unknown } | undefined;
-      if (data?.name === EXPLODE || context.input.id === EXPLODE) throw new Error(SECRET);
-    });
-  },
-});
-
-/** Runs `action` while capturing (and silencing) stderr, where the logger writes one JSON line per entry. */
-async function captureStderr<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(String(chunk));
-    (rest.find((argument) => typeof argument === 'function') as (() => void) | undefined)?.();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { result: await action(), lines };
-  } finally {
-    process.stderr.write = write;
-  }
-}
-
-/** Every error code of the contract over GraphQL (on the shared Contact): `extensions.code`, details, HTTP status, no leaks. */
 describe('GraphQL errors', () => {
   let app: TestApp;
   let limited: TestApp;

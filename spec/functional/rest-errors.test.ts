@@ -1,41 +1,9 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { definePlugin, openApiPlugin, restPlugin } from '../../index.js';
-import { Contact, contactData } from '../support/fixtures.js';
+import { openApiPlugin, restPlugin } from '../../index.js';
+import { captureStderr, Contact, contactData, EXPLODE, failingPlugin, SECRET } from '../support/fixtures.js';
 import { expectProblem, startApp, type Problem, type TestApp, type TestResponse } from '../support/http.js';
-
-/** The name that makes the failing plugin's hook throw a plain Error. */
-const EXPLODE = 'explode';
-const SECRET = 'database password is hunter2';
-
-/** A plugin whose hook throws a plain (non-Strata) Error, as a bug in user code would. */
-const failingPlugin = definePlugin({
-  name: 'failing-hook',
-  configure({ hooks }) {
-    hooks.before(['create', 'get'], (context) => {
-      const data = context.input.data as { name?: unknown } | undefined;
-      if (data?.name === EXPLODE || context.input.id === EXPLODE) throw new Error(SECRET);
-    });
-  },
-});
-
-/** Runs `action` while capturing (and silencing) stderr, where the logger writes one JSON line per entry. */
-async function captureStderr<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(String(chunk));
-    const done = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
-    done?.();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { result: await action(), lines };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 describe('REST errors', () => {
   let app: TestApp;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { IsEmail, IsInt, IsOptional, Length, Min } from 'class-validator';
-import { Indexed, Resource, Versioned } from '../../index.js';
+import { definePlugin, Indexed, Resource, Versioned } from '../../index.js';
 
 /**
  * The resource the REST and GraphQL functional suites share: served at `/contacts`, and in GraphQL
@@ -32,4 +32,36 @@ let contactCounter = 0;
 export function contactData(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   contactCounter += 1;
   return { name: `Contact ${contactCounter}`, email: `contact-${contactCounter}@example.com`, title: `Title ${contactCounter}`, age: 30, ...overrides };
+}
+
+/** The name (or id) that makes `failingPlugin`'s hook throw a plain Error. */
+export const EXPLODE = 'explode';
+/** The message of that Error: it must never reach a client. */
+export const SECRET = 'database password is hunter2';
+
+/** A plugin whose hook throws a plain (non-Strata) Error on create/get of `EXPLODE`, as a bug in user code would. */
+export const failingPlugin = definePlugin({
+  name: 'failing-hook',
+  configure({ hooks }) {
+    hooks.before(['create', 'get'], (context) => {
+      const data = context.input.data as { name?: unknown } | undefined;
+      if (data?.name === EXPLODE || context.input.id === EXPLODE) throw new Error(SECRET);
+    });
+  },
+});
+
+/** Runs `action` while capturing (and silencing) stderr, where the logger writes one JSON line per entry. */
+export async function captureStderr<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(String(chunk));
+    (rest.find((argument) => typeof argument === 'function') as (() => void) | undefined)?.();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { result: await action(), lines };
+  } finally {
+    process.stderr.write = write;
+  }
 }
