@@ -7,7 +7,7 @@ import { userId, type CallOptions, type WriteOptions } from './context.js';
 import { contentHash } from './hash.js';
 import type { HookContext, HookName, HookRegistry } from './hooks.js';
 import { JobOperations } from './job-operations.js';
-import { carryJobState, checkImportedJobState, initialJobState, withoutJobState } from './job-state.js';
+import { carryJobState, checkImportedJobState, checkSwitchKeepsJobState, initialJobState, withoutJobState } from './job-state.js';
 import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
@@ -247,6 +247,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       checkPreconditions(state, options);
       if (n === state.revision) return toView(this.model, state);
       const revision = await this.loadRevision(id, n);
+      checkSwitchKeepsJobState(this.model, id, n, state.data, revision.data);
       const switched: StoredState = {
         ...state, revision: n, status: revision.status, hash: revision.hash, schemaVersion: revision.schemaVersion,
         data: revision.data, updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 
@@ -102,4 +103,14 @@ export function checkImportedJobState(model: ResourceModel, data: Record<string,
 /** `data` carrying the `_job` of `from` (the current data): a client's write never changes `_job`. */
 export function carryJobState(from: Record<string, unknown>, data: Record<string, unknown>): Record<string, unknown> {
   return withJobState(data, jobStateOf(from));
+}
+
+/**
+ * A switch to revision `n` of a job must leave its `_job` as it is (say, to undo an edit of the
+ * fields): the job's state belongs to the workers, and the queue would not follow a state brought
+ * back from the history (a `queued` job nobody runs). Otherwise CONFLICT.
+ */
+export function checkSwitchKeepsJobState(model: ResourceModel, id: string, n: number, current: Record<string, unknown>, target: Record<string, unknown>): void {
+  if (!model.job || isDeepStrictEqual(jobStateOf(current), jobStateOf(target))) return;
+  throw StrataError.conflict(`${model.name} ${id}: revision ${n} holds another job state than the current one, and a switch cannot change a job's state; use rerun or cancel`);
 }

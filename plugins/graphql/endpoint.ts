@@ -4,7 +4,7 @@ import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type GraphQ
 import { createHandler, type OperationArgs } from 'graphql-http';
 import { isStrataError, type CurrentUser, type Logger } from '../../lib/index.js';
 import { PreparedDocuments } from './documents.js';
-import { clientError, requestError, strataExtensions } from './errors.js';
+import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import { limitError, type RequestLimits } from './limits.js';
 import { RevisionLoaders } from './loaders.js';
 import type { GraphQLContext } from './resolvers.js';
@@ -37,7 +37,8 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
   const documents = new PreparedDocuments(settings.schema, settings.limits, settings.introspection);
   const handler = createHandler<Request, { res: Response }, GraphQLContext>({
     schema: settings.schema,
-    formatError: requestError,
+    // Every request error (from onSubscribe, or graphql-http's own) leaves through here.
+    formatError: settings.introspection ? requestError : (error) => withoutSuggestions(requestError(error)),
     async onSubscribe(request, params) {
       const prepared = documents.get(params.query);
       if (!prepared.document) return prepared.errors;
@@ -102,7 +103,9 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
             sendRefusal(request, response, init.status, init.headers as Record<string, string> | undefined);
             return;
           }
-          response.writeHead(init.status, init.statusText, { ...init.headers as Record<string, string> | undefined, 'content-length': Buffer.byteLength(text ?? '') }).end(text);
+          // graphql-http answers its own request errors (no query, a body that is not JSON …) as application/json whatever the client accepts.
+          const headers = { ...init.headers as Record<string, string> | undefined, ...(text === null ? {} : { 'content-type': mediaType(request.headers.accept) }) };
+          response.writeHead(init.status, init.statusText, { ...headers, 'content-length': Buffer.byteLength(text ?? '') }).end(text);
         },
         (error: unknown) => sendFailure(request, response, error, settings.logger),
       );
@@ -111,14 +114,16 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
 }
 
 /**
- * The response media type graphql-http negotiated from `Accept`: the first acceptable entry, where
+ * The response media type graphql-http negotiated from `Accept` (the same rules, so the status it
+ * chose and the media type agree): the first acceptable entry in UTF-8, where
  * `application/graphql-response+json` is itself and `application/json`, `application/*` and `*\/*` mean JSON.
  */
 function mediaType(accept: string | string[] | undefined): string {
-  for (const entry of String(accept ?? '*/*').toLowerCase().replace(/\s/g, '').split(',')) {
-    const type = entry.split(';')[0];
-    if (type === 'application/graphql-response+json') return GRAPHQL_RESPONSE;
-    if (type === 'application/json' || type === 'application/*' || type === '*/*') return JSON_RESPONSE;
+  for (const entry of String(accept || '*/*').toLowerCase().replace(/\s/g, '').split(',')) {
+    const [type, ...parameters] = entry.split(';');
+    const charset = parameters.find((parameter) => parameter.includes('charset=')) ?? 'charset=utf-8';
+    if (type === 'application/graphql-response+json' && charset === 'charset=utf-8') return GRAPHQL_RESPONSE;
+    if ((type === 'application/json' || type === 'application/*' || type === '*/*') && (charset === 'charset=utf-8' || charset === 'charset=utf8')) return JSON_RESPONSE;
   }
   return JSON_RESPONSE;
 }

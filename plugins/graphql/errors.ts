@@ -35,6 +35,16 @@ export function requestError(error: Error | GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
 }
 
+/**
+ * A request error without graphql-js's closing hint (`… Did you mean "title"?`, also for arguments,
+ * types, enum values and variables' input fields). With introspection off the hints would still
+ * spell out the schema to anyone sending misspelled names, so the endpoint drops them then.
+ */
+export function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/ Did you mean .*\?$/s, '');
+  return message === error.message ? error : withExtensions(error, message, error.extensions);
+}
+
 /** The JSON form of an execution error (graphql-jit's errors carry `locations` and `path`, not AST nodes). */
 function formatted(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLFormattedError {
   return {

@@ -18,6 +18,8 @@ export class Attempt {
   /** Log and progress writes, in the order the handler made them. */
   private writes: Promise<void> = Promise.resolve();
   private heartbeat?: NodeJS.Timeout;
+  /** The beat in progress, if any: beats never overlap, and `finish()` waits for the last one. */
+  private beating?: Promise<void>;
 
   constructor(
     private readonly runtime: JobsRuntime,
@@ -57,13 +59,21 @@ export class Attempt {
     let sinceTouch = 0;
     this.heartbeat = setInterval(() => {
       sinceTouch += checkInterval;
-      void this.beat(sinceTouch >= lockLifetime / 3).then((touched) => { if (touched) sinceTouch = 0; });
+      if (this.beating) return;
+      this.beating = this.beat(sinceTouch >= lockLifetime / 3).then((touched) => {
+        if (touched) sinceTouch = 0;
+        this.beating = undefined;
+      });
     }, checkInterval);
   }
 
-  /** Stops the heartbeat and waits for the handler's log and progress writes. */
+  /**
+   * Stops the heartbeat and waits for the handler's log and progress writes, and for a beat in
+   * progress: a lock refresh landing after the outcome is recorded would lock the entry again.
+   */
   async finish(): Promise<void> {
     clearInterval(this.heartbeat);
+    await this.beating;
     await this.writes;
   }
 

@@ -27,16 +27,32 @@ export class StrataNotificationChannel extends BaseNotificationChannel {
   private readonly filling = new Map<string, { again: JobNotification | undefined }>();
   private readonly cancelListeners = new Set<(id: string) => void>();
 
+  /** Bumped by `disconnect()`: a LISTEN connection that was still opening then is closed at once. */
+  private generation = 0;
+
   constructor(private readonly database: Database, private readonly url: string, private readonly timers: TimerTracker, private readonly logger: Logger) {
-    super({ channelName: NOTIFY_CHANNEL });
+    // Reconnect for as long as the worker runs (polling covers the gap meanwhile).
+    super({ channelName: NOTIFY_CHANNEL, reconnect: { enabled: true, maxAttempts: Number.POSITIVE_INFINITY } });
+    // The base class emits 'error' when a reconnect fails; unheard, that would crash the process.
+    this.on('error', (error: Error) => this.logger.warn('jobs: the LISTEN connection could not be opened again; retrying (workers poll meanwhile)', { error: error.message }));
   }
 
   async connect(): Promise<void> {
-    if (this.database.dialect.name === 'postgresql' && !this.client) await this.listen();
-    this.setState('connected');
+    const generation = this.generation;
+    if (this.database.dialect.name === 'postgresql' && !this.client) {
+      try {
+        await this.listen(generation);
+      } catch (error) {
+        // A failed reconnect tries again later (the first connect fails the worker's start instead).
+        if (this.state === 'reconnecting' && generation === this.generation) this.timers.run(() => this.scheduleReconnect());
+        throw error;
+      }
+    }
+    if (generation === this.generation) this.setState('connected');
   }
 
   async disconnect(): Promise<void> {
+    this.generation++;
     this.clearReconnect();
     this.setState('disconnected');
     const client = this.client;
@@ -104,7 +120,7 @@ export class StrataNotificationChannel extends BaseNotificationChannel {
     for (const listener of this.cancelListeners) listener(id);
   }
 
-  private async listen(): Promise<void> {
+  private async listen(generation: number): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (message) => {
       if (message.channel !== NOTIFY_CHANNEL || !message.payload) return;
@@ -123,8 +139,18 @@ export class StrataNotificationChannel extends BaseNotificationChannel {
         this.timers.run(() => this.scheduleReconnect());
       }
     });
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (error) {
+      void client.end().catch(() => undefined);
+      throw error;
+    }
+    if (generation !== this.generation) {
+      // Disconnected meanwhile (the worker stopped): this connection must not keep the process alive.
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     this.reconnectAttempts = 0;
   }

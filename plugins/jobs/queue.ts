@@ -11,22 +11,23 @@ export function registerQueueHooks(context: PluginContext, runtime: JobsRuntime,
   const byTarget = new Map<Function, ResourceModel>(models.map((model) => [model.target, model]));
   const resources = models.map((model) => model.target);
   const modelOf = (hook: HookContext) => byTarget.get(hook.model.target)!;
-  const isPending = (view: ResourceView | undefined) => ['queued', 'running'].includes((view?._job as JobState | undefined)?.status ?? '');
+  const isPending = (job: unknown) => ['queued', 'running'].includes((job as JobState | undefined)?.status ?? '');
 
   context.hooks.after({ operations: ['create', 'rerun'], resources }, async (hook) => {
     await runtime.enqueue(modelOf(hook), hook.result as ResourceView);
   });
   context.hooks.after({ operations: 'restore', resources }, async (hook) => {
     const view = hook.result as ResourceView;
-    if (isPending(view)) await runtime.enqueue(modelOf(hook), view);
+    if (isPending(view._job)) await runtime.enqueue(modelOf(hook), view);
   });
   context.hooks.after({ operations: 'import', resources }, async (hook) => {
     const model = modelOf(hook);
-    const manager = context.manager(model.target as never);
+    const store = context.manager(model.target as never).store;
     for (const id of hook.result as string[]) {
       // An imported job that was queued, or running when it was exported, runs here (at least once).
-      const view = await manager.get(id).catch(() => undefined);
-      if (isPending(view)) await runtime.enqueue(model, view!);
+      // Read from the store, not through `get`: a read hook refusing this call must not leave it unqueued.
+      const state = await store.findState(id);
+      if (state && state.deletedAt === null && isPending(state.data._job)) await runtime.enqueue(model, { id, _job: state.data._job });
     }
   });
   context.hooks.after({ operations: 'cancel', resources }, async (hook) => {

@@ -125,11 +125,15 @@ export class SqlJobRepository implements JobRepository {
       return rows[0] ? rowToJob<DATA>(this.database, rows[0]) : job;
     }
     if (props.type === 'single') {
-      // Upsert by name; a due time already past is kept, so a restarting worker does not postpone a run that is due.
+      // Upsert by name. The stored next run is kept when the schedule is the same (each worker
+      // starting computes "now + interval", so restarts more often than the interval would
+      // postpone the run for ever), and when the new one is already past (a run that is due).
       const protect = props.nextRunAt && millis(props.nextRunAt)! <= Date.now();
+      const same = (column: string) => `(${TABLE}."${column}" = excluded."${column}" OR (${TABLE}."${column}" IS NULL AND excluded."${column}" IS NULL))`;
+      const keep = protect ? 'TRUE' : ['repeat_interval', 'repeat_at', 'repeat_timezone'].map(same).join(' AND ');
       const rows = await this.database.all(`INSERT INTO ${TABLE} ("id", "name", "priority", "next_run_at", "type", "repeat_timezone", "repeat_interval", "data", "repeat_at", "disabled", "last_modified_by")
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("name") WHERE "type" = 'single' DO UPDATE SET "priority" = excluded."priority",
-        "next_run_at" = ${protect ? `COALESCE(${TABLE}."next_run_at", excluded."next_run_at")` : 'excluded."next_run_at"'}, "repeat_timezone" = excluded."repeat_timezone",
+        "next_run_at" = CASE WHEN ${TABLE}."next_run_at" IS NOT NULL AND ${keep} THEN ${TABLE}."next_run_at" ELSE excluded."next_run_at" END, "repeat_timezone" = excluded."repeat_timezone",
         "repeat_interval" = excluded."repeat_interval", "data" = excluded."data", "repeat_at" = excluded."repeat_at", "disabled" = excluded."disabled",
         "last_modified_by" = excluded."last_modified_by" RETURNING *`, [uuidv7(), props.name, ...definition]);
       return rowToJob<DATA>(this.database, rows[0]);
@@ -164,8 +168,13 @@ export class SqlJobRepository implements JobRepository {
   async unlockJob(job: JobParameters): Promise<void> {
     if (!job._id) return;
     const { sql, params } = this.claimGuard(job);
-    // A job whose next run is null is running (Agenda cleared it when it started): its lock stays.
-    await this.database.run(`UPDATE ${TABLE} SET "locked_at" = NULL WHERE "id" = ? AND "next_run_at" IS NOT NULL${sql}`, [String(job._id), ...params]);
+    try {
+      // A job whose next run is null is running (Agenda cleared it when it started): its lock stays.
+      await this.database.run(`UPDATE ${TABLE} SET "locked_at" = NULL WHERE "id" = ? AND "next_run_at" IS NOT NULL${sql}`, [String(job._id), ...params]);
+    } catch {
+      // Agenda calls this without awaiting it: a rejection would be unhandled and end the process.
+      // The lock then simply expires after its lifetime.
+    }
   }
 
   async unlockJobs(jobIds: (JobId | string)[]): Promise<void> {

@@ -20,19 +20,27 @@ export function jobProcessor(runtime: JobsRuntime, model: ResourceModel): (agend
     const { id } = agendaJob.attrs.data as { id: string };
     const key = String(agendaJob.attrs._id);
     const claim = (agendaJob.attrs as QueueJob).claim;
-    const begun = await begin(runtime, model, id, key, claim, agendaJob);
-    if (!begun) return;
-    const attempt = new Attempt(runtime, model, id, begun._job, agendaJob);
-    runtime.running.set(key, attempt.controller);
-    let outcome: Outcome;
     try {
-      attempt.start();
-      outcome = await run(model.job!, begun, attempt);
-    } finally {
-      runtime.running.delete(key);
-      await attempt.finish();
+      const begun = await begin(runtime, model, id, key, claim, agendaJob);
+      if (!begun) return;
+      const attempt = new Attempt(runtime, model, id, begun._job, agendaJob);
+      runtime.running.set(key, attempt.controller);
+      let outcome: Outcome;
+      try {
+        attempt.start();
+        outcome = await run(model.job!, begun, attempt);
+      } finally {
+        runtime.running.delete(key);
+        await attempt.finish();
+      }
+      await settle(runtime, model, id, key, begun._job, outcome, agendaJob);
+    } catch (error) {
+      // Recording the start or the outcome failed (a database error, a throwing jobState hook), so
+      // the resource is still queued or running. Agenda would retire the entry (no next run) and
+      // the job would never run again: keep it queued, to be claimed again after the next poll.
+      agendaJob.attrs.nextRunAt = new Date(Date.now() + runtime.options.processEvery);
+      throw error;
     }
-    await settle(runtime, model, id, key, begun._job, outcome, agendaJob);
   };
 }
 
@@ -90,7 +98,7 @@ async function run(job: JobModel, view: ResourceView & { _job: JobState }, attem
 /**
  * Records the outcome as the next revision, unless the attempt is no longer the current one
  * (cancelled, deleted, rerun, or claimed again): `succeeded`; a retry (`queued` at the backoff's
- * time); `failed` once no attempts are left; or `queued` again at once when the worker shut down.
+ * time, or at once when the worker shut down); `failed` once no attempts are left.
  */
 async function settle(runtime: JobsRuntime, model: ResourceModel, id: string, key: string, started: JobState, outcome: Outcome, agendaJob: AgendaJob): Promise<void> {
   const claim = (agendaJob.attrs as QueueJob).claim;
@@ -105,7 +113,8 @@ async function settle(runtime: JobsRuntime, model: ResourceModel, id: string, ke
           return { ...job, status: 'succeeded', finishedAt: now, result: outcome.result, error: null };
         }
         const message = outcome.error.message || outcome.error.name || 'the handler failed';
-        if (shutdown || job.attempts < job.maxAttempts) {
+        // A shutdown counts the attempt like any other: with none left the job fails, as when a worker dies.
+        if (job.attempts < job.maxAttempts) {
           nextRunAt = shutdown ? Date.now() : Date.now() + retryDelay(model.job!.backoff, job.attempts);
           return { ...job, status: 'queued', runAt: new Date(nextRunAt).toISOString(), error: message };
         }

@@ -1,4 +1,4 @@
-import type { Logger, PluginContext, ResourceModel, ResourceView } from '../../lib/index.js';
+import type { Logger, PluginContext, ResourceModel } from '../../lib/index.js';
 import { JobLogStore } from './logs.js';
 import { StrataNotificationChannel } from './notifications.js';
 import type { ResolvedJobsOptions } from './options.js';
@@ -55,8 +55,8 @@ export class JobsRuntime {
     return this.open().logs;
   }
 
-  /** Queues job resource `view` (inside the transaction that created, restored or reran it) and announces it. */
-  async enqueue(model: ResourceModel, view: ResourceView): Promise<void> {
+  /** Queues job resource `view` (its id and `_job`; inside the transaction that created, restored, reran or imported it) and announces it. */
+  async enqueue(model: ResourceModel, view: { id: string; _job?: unknown }): Promise<void> {
     const runAt = Date.parse(String((view._job as { runAt?: string } | undefined)?.runAt ?? '')) || Date.now();
     await this.repository.enqueue({ id: queueId(model, view.id), name: model.name, runAt, data: { id: view.id } });
     await this.channel.announce(model.name, runAt);

@@ -33,7 +33,11 @@ export class TimerTracker {
     return scope.run(this, work);
   }
 
-  /** Unrefs every tracked timer and stops tracking; timers created in `run()` afterwards are unrefed at once. */
+  /**
+   * Unrefs every tracked timer and stops tracking. Timers created in `run()` afterwards (by a
+   * handler that ignored its aborted signal) are unrefed at once only while another worker of this
+   * process still tracks: with none left, the async hook is disabled, as it slows every promise.
+   */
   release(): void {
     if (!this.tracking) return;
     this.tracking = false;

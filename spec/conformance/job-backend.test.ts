@@ -64,6 +64,16 @@ for (const backend of BACKENDS) {
         const again = await repo.saveJob(job('single', { type: 'single', nextRunAt: new Date(Date.now() - 1000) }), undefined);
         assert.equal(again.nextRunAt?.getTime(), due.getTime(), 'a past due time is kept');
       });
+      it('keeps the next run of an unchanged "single" schedule, so restarting workers never postpone it; a changed schedule moves it', async () => {
+        const due = new Date(Date.now() + 60_000);
+        const first = await repo.saveJob(job('schedule', { type: 'single', repeatInterval: '1 minute', nextRunAt: due }), undefined);
+        const restarted = await repo.saveJob(job('schedule', { type: 'single', repeatInterval: '1 minute', nextRunAt: new Date(Date.now() + 61_000) }), undefined);
+        assert.equal(restarted._id, first._id);
+        assert.equal(restarted.nextRunAt?.getTime(), due.getTime(), 'a worker starting later keeps the run that was planned');
+        const hourly = new Date(Date.now() + 3_600_000);
+        const changed = await repo.saveJob(job('schedule', { type: 'single', repeatInterval: '1 hour', nextRunAt: hourly }), undefined);
+        assert.deepEqual([changed._id, changed.nextRunAt?.getTime(), changed.repeatInterval], [first._id, hourly.getTime(), '1 hour']);
+      });
       it('upserts by a unique key: insertOnly keeps the first, debounce moves the next run', async () => {
         const first = await repo.saveJob({ ...job('unique', { data: { user: 7, v: 1 } }), unique: { 'data.user': 7 } }, undefined);
         const kept = await repo.saveJob({ ...job('unique', { data: { user: 7, v: 2 } }), unique: { 'data.user': 7 }, uniqueOpts: { insertOnly: true } }, undefined);

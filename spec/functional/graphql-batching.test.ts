@@ -153,6 +153,16 @@ describe('GraphQL: nested reads make a bounded number of queries', () => {
     assert.equal(queries.length, 1 + 2 * 2);
   });
 
+  it('reads revisions afresh after each mutation of a request (the loaders batch, they do not cache)', async () => {
+    const { id } = await app.strata.manager(Ledger).create({ name: 'Fresh', email: uniqueEmail('fresh') });
+    const data = expectData(await graphql(app, `mutation($id: ID!) {
+      first: patchLedger(id: $id, patch: { note: "two" }) { revisions { items { revision } } }
+      second: patchLedger(id: $id, patch: { note: "three" }) { _meta { revision } revisions { items { revision } } }
+    }`, { variables: { id } }));
+    assert.deepEqual(data.first.revisions.items, [{ revision: 1 }, { revision: 2 }]);
+    assert.deepEqual(data.second, { _meta: { revision: 3 }, revisions: { items: [{ revision: 1 }, { revision: 2 }, { revision: 3 }] } });
+  });
+
   it('reads the revisions of one resource with the same batch', async () => {
     const { result, queries } = await countQueries(() => graphql(app, 'query One($id: ID!) { ledger(id: $id) { name revisions { items { revision } } } }', { variables: { id: ids[0] } }));
     assert.deepEqual(expectData(result).ledger.revisions.items, [{ revision: 1 }, { revision: 2 }]);

@@ -268,4 +268,28 @@ describe('GraphQL queries and mutations', () => {
       assert.deepEqual(found.items, [{ id: created.id }]);
     });
   });
+
+  describe('variables written inside literals (graphql-jit and graphql-js must agree)', () => {
+    it('leaves out an input field whose variable the request left out: a patch keeps the field, a filter does not test for null', async () => {
+      const created = await create(contactData({ bio: 'keep me' }));
+      const patched = expectData(await graphql(app, 'mutation($id: ID!, $name: String, $bio: String) { patchContact(id: $id, patch: { name: $name, bio: $bio }) { name bio } }',
+        { variables: { id: created.id, name: 'Renamed' } })).patchContact;
+      assert.deepEqual(patched, { name: 'Renamed', bio: 'keep me' });
+      const cleared = expectData(await graphql(app, 'mutation($id: ID!, $bio: String) { patchContact(id: $id, patch: { bio: $bio }) { bio } }',
+        { variables: { id: created.id, bio: null } })).patchContact;
+      assert.equal(cleared.bio, null, 'a variable sent as null is null');
+
+      const group = `omitted-${Date.now()}`;
+      await create(contactData({ name: group, age: undefined }));
+      const filtered = await graphql(app, 'query($group: String!, $age: Int) { contacts(where: { name: { eq: $group }, age: { eq: $age } }) { items { id } } }', { variables: { group } });
+      // `age: {}` names no operator, as in REST, instead of silently becoming `age: { eq: null }` and finding the contact without age.
+      assert.equal(filtered.body.errors?.[0].extensions.code, 'BAD_QUERY', filtered.text);
+    });
+
+    it('keeps a variable inside a JSON literal', async () => {
+      const created = expectData(await graphql(app, 'mutation($dark: Boolean!) { createProfile(input: { shade: Light, level: Low, settings: { dark: $dark, size: 2 } }) { settings } }',
+        { variables: { dark: true } })).createProfile;
+      assert.deepEqual(created.settings, { dark: true, size: 2 });
+    });
+  });
 });

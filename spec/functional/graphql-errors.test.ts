@@ -182,12 +182,14 @@ describe('GraphQL errors', () => {
       await expectRequestError(graphql(app, ''), /Syntax Error/);
       const missing = await fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: '{}' });
       assert.equal(missing.status, 400);
+      assert.equal(missing.headers.get('content-type'), 'application/graphql-response+json; charset=utf-8', 'the media type the client accepts');
       assert.deepEqual(((await missing.json()) as GraphQLResponse['body']).errors?.map((error) => [error.message, error.extensions.code]), [['Missing query', 'BAD_REQUEST']]);
       await expectRequestError(graphql(app, 'query A { contacts { total } }', { operationName: 'B' }), /no operation named "B"/);
       await expectRequestError(graphql(app, 'query A { contacts { total } } query B { tags { total } }'), /operationName/);
       await expectRequestError(graphql(app, 'query($limit: Int) { contacts(limit: $limit) { total } }', { variables: { limit: 'ten' } }), /\$limit/);
       const raw = await fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: '{"query": ' });
       assert.equal(raw.status, 400);
+      assert.equal(raw.headers.get('content-type'), 'application/graphql-response+json; charset=utf-8');
       assert.equal(((await raw.json()) as GraphQLResponse['body']).errors?.[0].extensions.code, 'BAD_REQUEST');
     });
 
@@ -213,6 +215,12 @@ describe('GraphQL errors', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type')!, /^application\/json/);
       assert.equal(((await response.json()) as GraphQLResponse['body']).errors?.[0].extensions.code, 'BAD_REQUEST');
+      // The GraphQL media type in another charset is not acceptable: graphql-http answers with application/json's rules, and so does the media type.
+      const accept = 'application/graphql-response+json; charset=iso-8859-1, application/json';
+      for (const query of ['{ nope }', '{ __typename }']) {
+        const latin = await fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query }) });
+        assert.deepEqual([latin.status, latin.headers.get('content-type')], [200, 'application/json; charset=utf-8'], query);
+      }
     });
   });
 });

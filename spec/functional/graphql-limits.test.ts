@@ -114,6 +114,21 @@ describe('GraphQL limits and switches', () => {
       expectData(await graphql(closed, '{ entries { items { title } } __typename }'));
     });
 
+    it('gives no "Did you mean" hints when introspection is off: they would name the fields, arguments and enum values it hides', async () => {
+      // Each misspelled query, its variables, and the name graphql-js would suggest.
+      const misspelled: [string, Record<string, unknown> | undefined, RegExp][] = [
+        ['{ entries { items { titel } } }', undefined, /"title"/], ['{ entries(sort: [title_AS]) { total } }', undefined, /title_ASC|title_DESC/],
+        ['{ entries(wher: {}) { total } }', undefined, /"where"/], ['mutation { createEntri(input: { title: "x" }) { id } }', undefined, /"createEntry"/],
+        ['mutation($input: EntryInput!) { createEntry(input: $input) { id } }', { input: { titel: 'x' } }, /"title"/],
+      ];
+      for (const [query, variables, suggestion] of misspelled) {
+        const hidden = expectError(await graphql(closed, query, { variables }), 'BAD_REQUEST', 400);
+        assert.doesNotMatch(hidden.message, /Did you mean/, hidden.message);
+        assert.doesNotMatch(hidden.message, suggestion, hidden.message);
+        assert.match(expectError(await graphql(app, query, { variables }), 'BAD_REQUEST', 400).message, /Did you mean/, 'with introspection on, the hints stay');
+      }
+    });
+
     it('serves GraphiQL to a browser from local files only (no CDN)', async () => {
       const page = await fetch(`${app.baseUrl}/graphql`, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
       assert.equal(page.status, 200);
@@ -130,7 +145,10 @@ describe('GraphQL limits and switches', () => {
         const response = await fetch(`${app.baseUrl}${asset}`);
         assert.equal(response.status, 200, asset);
         assert.match(response.headers.get('content-type')!, asset.endsWith('.css') ? /^text\/css/ : /javascript/, asset);
-        assert.ok((await response.text()).length > 30, asset);
+        const text = await response.text();
+        assert.ok(text.length > 30, asset);
+        // Stylesheets are where remote fonts hide: every url() must be inline data, and nothing is imported.
+        if (asset.endsWith('.css')) assert.doesNotMatch(text, /@import|url\(\s*["']?(?!data:)/, `${asset} loads something from elsewhere`);
       }
       const start = await (await fetch(`${app.baseUrl}/graphql/graphiql/start.js`)).text();
       assert.match(start, /GraphiQL\.createFetcher\(\{ url: "\/graphql" \}\)/);

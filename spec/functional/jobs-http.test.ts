@@ -45,7 +45,7 @@ class Task {
 @Resource()
 @Job({ handler: work, maxAttempts: 1, timeout: 200 })
 class Timed {
-  @IsIn(['slow']) kind!: string;
+  @IsIn(['slow', 'wait']) kind!: string;
 }
 
 for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-file')) {
@@ -132,16 +132,17 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
     });
 
     it('waits for runAt; a cancelled queued job never runs; a bad runAt is a 400', async () => {
-      const runAt = new Date(Date.now() + 1200).toISOString();
+      // No fixed sleeps: the cancelled job is due first, so had it stayed queued it would have been
+      // claimed (in next-run order) and started before the scheduled one finished.
+      const never = await create({ kind: 'ok', value: 3 }, `?runAt=${new Date(Date.now() + 1500).toISOString()}`);
+      assert.equal((await app.request('POST', `/tasks/${never.id}/cancel`)).body._job.status, 'cancelled');
+      const runAt = new Date(Math.max(Date.now(), Date.parse(never._job.runAt)) + 300).toISOString();
       const scheduled = await create({ kind: 'ok', value: 2 }, `?runAt=${runAt}`);
       assert.equal(scheduled._job.runAt, runAt);
-      const never = await create({ kind: 'ok', value: 3 }, `?runAt=${new Date(Date.now() + 500).toISOString()}`);
-      assert.equal((await app.request('POST', `/tasks/${never.id}/cancel`)).body._job.status, 'cancelled');
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      assert.equal((await app.request('GET', `/tasks/${scheduled.id}`)).body._job.status, 'queued');
       const done = await settled(scheduled.id, 'succeeded');
       assert.ok(Date.parse(done._job.startedAt) >= Date.parse(runAt), `started ${done._job.startedAt}, due ${runAt}`);
       assert.equal(starts.get(never.id), undefined);
+      assert.equal((await app.request('GET', `/tasks/${never.id}`)).body._job.status, 'cancelled');
       expectProblem(await app.request('POST', '/tasks?runAt=tomorrow', { body: { kind: 'ok' } }), 400, 'BAD_REQUEST');
     });
 
@@ -179,18 +180,29 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       assert.equal(edited.status, 200, edited.text);
       assert.deepEqual({ ...edited.body._job }, { ...done._job });
       assert.equal(edited.body.value, 8);
+      const undone = await app.request('POST', `/tasks/${created.id}/switch/${done._meta.revision}`);
+      assert.equal(undone.status, 200, undone.text);
+      assert.deepEqual([undone.body.value, undone.body._job.status], [7, 'succeeded'], 'a switch that keeps _job undoes an edit');
+      expectProblem(await app.request('POST', `/tasks/${created.id}/switch/1`), 409, 'CONFLICT');
+      assert.equal((await app.request('GET', `/tasks/${created.id}`)).body._job.status, 'succeeded', 'a switch never brings back an old job state');
     });
 
     it('fails an attempt that exceeds the timeout, aborting its signal', async () => {
       const created = await create({ kind: 'slow' }, '', '/timeds');
       const failed = await settled(created.id, 'failed', '/timeds');
       assert.match(failed._job.error, /timed out after 200 ms/);
+      const listening = await create({ kind: 'wait' }, '', '/timeds');
+      await settled(listening.id, 'failed', '/timeds');
+      assert.equal(aborts.get(listening.id), 'TimeoutError: the attempt timed out after 200 ms', 'the handler saw its signal aborted');
     });
 
     it('a deleted queued job leaves the queue; restoring it queues it again', async () => {
-      const created = await create({ kind: 'ok', value: 9 }, `?runAt=${new Date(Date.now() + 400).toISOString()}`);
+      const created = await create({ kind: 'ok', value: 9 }, `?runAt=${new Date(Date.now() + 1000).toISOString()}`);
       assert.equal((await app.request('DELETE', `/tasks/${created.id}`)).status, 204);
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Past its due time plus two polls: a job still queued would have started by now.
+      const control = await create({ kind: 'ok', value: 1 }, `?runAt=${created._job.runAt}`);
+      await settled(control.id, 'succeeded');
+      await new Promise((resolve) => setTimeout(resolve, 400));
       assert.equal(starts.get(created.id), undefined);
       assert.equal((await app.request('POST', `/tasks/${created.id}/restore`)).status, 200);
       assert.deepEqual((await settled(created.id, 'succeeded'))._job.result, { doubled: 18 });

@@ -99,10 +99,12 @@ describe('GraphQL schema', () => {
   });
 
   it('matches the committed SDL snapshot (UPDATE_SNAPSHOTS=1 rewrites it)', () => {
-    if (process.env.UPDATE_SNAPSHOTS === '1' || !existsSync(SNAPSHOT)) {
+    if (process.env.UPDATE_SNAPSHOTS === '1') {
       mkdirSync(dirname(SNAPSHOT), { recursive: true });
       writeFileSync(SNAPSHOT, `${sdl}\n`);
     }
+    // A missing snapshot is a failure, not a new snapshot: otherwise a lost file (or a wrong path) would pass.
+    assert.ok(existsSync(SNAPSHOT), `no SDL snapshot at ${SNAPSHOT}; run the tests with UPDATE_SNAPSHOTS=1 to write it`);
     assert.equal(`${sdl}\n`, readFileSync(SNAPSHOT, 'utf8'), 'the schema changed; review the difference and run the tests with UPDATE_SNAPSHOTS=1 to accept it');
   });
 });
@@ -295,12 +297,35 @@ describe('GraphQL prepared documents', () => {
   };
 
   it('compiles operations with graphql-jit, but leaves those with a variable of a recursive input type to graphql-js', () => {
-    assert.equal(typeof runnerOf('query($ids: [ID!]) { authors(where: { id: { in: $ids } }, sort: [name_ASC]) { total } }'), 'function');
+    assert.equal(typeof runnerOf('query($ids: [ID!]!) { authors(where: { id: { in: $ids } }, sort: [name_ASC]) { total } }'), 'function');
     assert.equal(typeof runnerOf('mutation($patch: ArticlePatch!) { patchArticle(id: "a", patch: $patch) { id } }'), 'function');
     // graphql-jit 0.8 never finishes compiling these (zalando-incubator/graphql-jit#81): every …Where nests itself through and/or/not.
     assert.equal(runnerOf('query($where: AuthorWhere) { authors(where: $where) { total } }'), undefined);
     assert.equal(runnerOf('query($where: SendEmailWhere, $n: Int) { sendEmails(where: $where, limit: $n) { total } }'), undefined);
     assert.equal(runnerOf('query($where: AuthorWhere) { authors(where: $where) { total } }'), undefined, 'the decision is kept');
+  });
+
+  it('keeps the compiled form of the first operations of a document only, so one cached document cannot hold thousands', () => {
+    const query = Array.from({ length: 30 }, (_, index) => `query o${index} { authors(limit: ${index + 1}) { total } }`).join('\n');
+    const { document } = documents.get(query);
+    const kept = Array.from({ length: 30 }, (_, index) => documents.runner(document!, `o${index}`));
+    assert.equal(documents.runner(document!, 'o0'), kept[0], 'the first operations are compiled once');
+    assert.notEqual(documents.runner(document!, 'o29'), kept[29], 'later ones are compiled for each request and dropped');
+    assert.equal(typeof kept[29], 'function');
+  });
+
+  it('leaves to graphql-js the operations whose variables graphql-jit would misread inside literals', () => {
+    // A nullable variable without a default as an input field: left out, graphql-jit would make the field null.
+    assert.equal(runnerOf('mutation($bio: String) { patchAuthor(id: "a", patch: { bio: $bio }) { id } }'), undefined);
+    assert.equal(runnerOf('query($name: String) { authors(where: { name: { eq: $name } }) { total } }'), undefined);
+    assert.equal(runnerOf('query Q($name: String) { ...Named } fragment Named on Query { authors(where: { name: { eq: $name } }) { total } }'), undefined);
+    assert.equal(typeof runnerOf('mutation($bio: String!) { patchAuthor(id: "a", patch: { bio: $bio }) { id } }'), 'function');
+    assert.equal(typeof runnerOf('mutation($bio: String = "b") { patchAuthor(id: "a", patch: { bio: $bio }) { id } }'), 'function');
+    assert.equal(typeof runnerOf('query($limit: Int) { authors(limit: $limit) { total } }'), 'function', 'an argument left out is left out by graphql-jit too');
+    // A variable anywhere inside a JSON literal: graphql-jit parses scalar literals without variables.
+    assert.equal(runnerOf('mutation($x: Int!) { patchArticle(id: "a", patch: { settings: { a: [$x] } }) { id } }'), undefined);
+    assert.equal(typeof runnerOf('mutation($t: String!) { patchArticle(id: "a", patch: { tags: ["a", $t] }) { id } }'), 'function', 'a list of strings is no scalar literal');
+    assert.equal(typeof runnerOf('mutation { patchArticle(id: "a", patch: { settings: { a: [1] } }) { id } }'), 'function');
   });
 });
 
