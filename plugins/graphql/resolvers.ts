@@ -55,6 +55,15 @@ interface ArgumentSpec {
   readonly description?: string;
 }
 
+/**
+ * The precondition arguments of a write to an existing resource, as the manager's `expectedRevision`
+ * and `ifMatch` options (null means not given).
+ */
+type WriteArguments = {
+  expectedRevision?: number | null;
+  ifMatch?: string | null;
+};
+
 const ROOT = Symbol('root');
 type ParameterSpec = ArgumentSpec | typeof ROOT;
 
@@ -81,10 +90,14 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   const manager = () => environment.manager(model);
   const drafts = model.versioning.drafts;
   const id: ArgumentSpec = { name: 'id', type: () => ID, designType: String };
-  const expectedRevision: ArgumentSpec = {
+  // The preconditions of every write to an existing resource, in this order: `(…, revision, ifMatch)`.
+  const preconditions: ArgumentSpec[] = [{
     name: 'expectedRevision', type: () => Int, designType: Number, nullable: true,
     description: 'Fail with PRECONDITION_FAILED unless the current revision has this number.',
-  };
+  }, {
+    name: 'ifMatch', type: () => String, designType: String, nullable: true,
+    description: 'Fail with PRECONDITION_FAILED unless the current _meta.etag is among these entity tags, as in an If-Match header (strong comparison: * matches any, a weak tag never does).',
+  }];
   const draft: ArgumentSpec[] = drafts
     ? [{ name: 'draft', type: () => Boolean, designType: Boolean, nullable: true, description: 'Write a draft revision (or change the current draft).' }]
     : [];
@@ -99,7 +112,7 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   const define = (method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>) => {
     defineMethod(resolver, method, decorator, parameters, implementation);
   };
-  const writeOptions = (context: GraphQLContext, options: { expectedRevision?: number | null; draft?: boolean | null; runAt?: string | null }) =>
+  const writeOptions = (context: GraphQLContext, options: WriteArguments & { draft?: boolean | null; runAt?: string | null }) =>
     ({ user: context.user, ...given(options) });
   // A job is scheduled with runAt on create (jobs cannot have drafts, but the arguments are named, not positional).
   const createOptions: ArgumentSpec[] = [...draft, ...(model.job
@@ -141,44 +154,44 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   });
 
   define('update', mutation(`update${names.type}`, () => types.object, `Replaces the data of ${withArticle(model.name)}: a new revision.`),
-    [id, { name: 'input', type: () => types.input, designType: Object }, expectedRevision, ...draft],
-    (context: GraphQLContext, resourceId: string, input: unknown, revision: number | null, isDraft?: boolean | null) =>
-      manager().update(resourceId, plainInput(input) as Record<string, unknown>, writeOptions(context, { expectedRevision: revision, draft: isDraft })));
+    [id, { name: 'input', type: () => types.input, designType: Object }, ...preconditions, ...draft],
+    (context: GraphQLContext, resourceId: string, input: unknown, revision: number | null, ifMatch: string | null, isDraft?: boolean | null) =>
+      manager().update(resourceId, plainInput(input) as Record<string, unknown>, writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft })));
 
   define('patch', mutation(`patch${names.type}`, () => types.object, `Changes some fields of ${withArticle(model.name)} (JSON merge patch): a new revision.`),
-    [id, { name: 'patch', type: () => types.patch, designType: Object }, expectedRevision, ...draft],
-    (context: GraphQLContext, resourceId: string, patch: unknown, revision: number | null, isDraft?: boolean | null) =>
-      manager().patch(resourceId, plainInput(patch), { ...writeOptions(context, { expectedRevision: revision, draft: isDraft }), format: 'merge-patch' }));
+    [id, { name: 'patch', type: () => types.patch, designType: Object }, ...preconditions, ...draft],
+    (context: GraphQLContext, resourceId: string, patch: unknown, revision: number | null, ifMatch: string | null, isDraft?: boolean | null) =>
+      manager().patch(resourceId, plainInput(patch), { ...writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft }), format: 'merge-patch' }));
 
   define('delete', mutation(`delete${names.type}`, () => Boolean, `Soft-deletes ${withArticle(model.name)}: it leaves reads and search and keeps its history. Returns true.`),
-    [id, expectedRevision],
-    async (context: GraphQLContext, resourceId: string, revision: number | null) => {
-      await manager().delete(resourceId, writeOptions(context, { expectedRevision: revision }));
+    [id, ...preconditions],
+    async (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => {
+      await manager().delete(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
       return true;
     });
 
   define('purge', mutation(`purge${names.type}`, () => Boolean, `Deletes ${withArticle(model.name)} and all its revisions for good. Returns true.`),
-    [id, expectedRevision],
-    async (context: GraphQLContext, resourceId: string, revision: number | null) => {
-      await manager().purge(resourceId, writeOptions(context, { expectedRevision: revision }));
+    [id, ...preconditions],
+    async (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => {
+      await manager().purge(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
       return true;
     });
 
   define('restore', mutation(`restore${names.type}`, () => types.object, `Undoes the soft delete of ${withArticle(model.name)}.`),
-    [id, expectedRevision],
-    (context: GraphQLContext, resourceId: string, revision: number | null) => manager().restore(resourceId, writeOptions(context, { expectedRevision: revision })));
+    [id, ...preconditions],
+    (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager().restore(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   define('switch', mutation(`switch${names.type}`, () => types.object, `Makes revision \`revision\` of ${withArticle(model.name)} current without writing one.`),
-    [id, { name: 'revision', type: () => Int, designType: Number }, expectedRevision],
-    (context: GraphQLContext, resourceId: string, n: number, revision: number | null) => manager().switch(resourceId, n, writeOptions(context, { expectedRevision: revision })));
+    [id, { name: 'revision', type: () => Int, designType: Number }, ...preconditions],
+    (context: GraphQLContext, resourceId: string, n: number, revision: number | null, ifMatch: string | null) => manager().switch(resourceId, n, writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   if (drafts) {
     define('publish', mutation(`publish${names.type}`, () => types.object, `Makes the current draft of ${withArticle(model.name)} stable.`),
-      [id, expectedRevision],
-      (context: GraphQLContext, resourceId: string, revision: number | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision })));
+      [id, ...preconditions],
+      (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
   }
 
-  if (model.job) defineJobOperations(types, environment, { define, query, mutation, writeOptions, id, expectedRevision });
+  if (model.job) defineJobOperations(types, environment, { define, query, mutation, writeOptions, id, preconditions });
 
   define('revisions', FieldResolver(() => RevisionPageType, { complexity: pagedComplexity(environment.limits), description: 'The revision history, oldest first.' }), [
     ROOT,
@@ -196,9 +209,10 @@ interface ResolverKit {
   define(method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void;
   query(field: string, returns: TypeThunk, options: { nullable?: boolean; description: string; complexity?: ReturnType<typeof pagedComplexity> }): MethodDecorator;
   mutation(field: string, returns: TypeThunk, description: string): MethodDecorator;
-  writeOptions(context: GraphQLContext, options: { expectedRevision?: number | null }): { user: CurrentUser | null };
+  writeOptions(context: GraphQLContext, options: WriteArguments): { user: CurrentUser | null };
   readonly id: ArgumentSpec;
-  readonly expectedRevision: ArgumentSpec;
+  /** `expectedRevision` and `ifMatch`, in that order. */
+  readonly preconditions: readonly ArgumentSpec[];
 }
 
 /**
@@ -215,13 +229,13 @@ function defineJobOperations(types: ResourceTypes, environment: ResolverEnvironm
 
   kit.define('rerun', kit.mutation(`rerun${names.type}`, () => types.object,
     `Queues a succeeded, failed or cancelled ${model.name} job again from scratch (attempts 0, result and error cleared, a new revision); CONFLICT while it is queued or running.`),
-  [kit.id, kit.expectedRevision],
-  (context: GraphQLContext, resourceId: string, revision: number | null) => jobs().rerun(resourceId, kit.writeOptions(context, { expectedRevision: revision })));
+  [kit.id, ...kit.preconditions],
+  (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => jobs().rerun(resourceId, kit.writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   kit.define('cancel', kit.mutation(`cancel${names.type}`, () => types.object,
     `Cancels a queued or running ${model.name} job (a running one's ctx.signal is aborted); cancelling a cancelled job changes nothing, a succeeded or failed one is a CONFLICT.`),
-  [kit.id, kit.expectedRevision],
-  (context: GraphQLContext, resourceId: string, revision: number | null) => jobs().cancel(resourceId, kit.writeOptions(context, { expectedRevision: revision })));
+  [kit.id, ...kit.preconditions],
+  (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => jobs().cancel(resourceId, kit.writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   const logs = environment.jobLogs;
   if (!logs || !types.logPage) return;

@@ -98,6 +98,24 @@ describe('GraphQL schema', () => {
     assert.equal(printSchema(rebuilt), sdl);
   });
 
+  it('gives every mutation that writes an existing resource expectedRevision: Int and ifMatch: String, and create neither', () => {
+    const mutations = schema.getMutationType()!.getFields();
+    const existing = Object.keys(mutations).filter((name) => !name.startsWith('create'));
+    assert.deepEqual(existing.sort(), [
+      'cancelSendEmail', 'deleteArticle', 'deleteAuthor', 'deleteSendEmail', 'patchArticle', 'patchAuthor', 'patchSendEmail',
+      'publishArticle', 'purgeArticle', 'purgeAuthor', 'purgeSendEmail', 'rerunSendEmail', 'restoreArticle', 'restoreAuthor', 'restoreSendEmail',
+      'switchArticle', 'switchAuthor', 'switchSendEmail', 'updateArticle', 'updateAuthor', 'updateSendEmail',
+    ]);
+    for (const name of existing) {
+      const args = Object.fromEntries(mutations[name].args.map((argument) => [argument.name, String(argument.type)]));
+      assert.equal(args.expectedRevision, 'Int', name);
+      assert.equal(args.ifMatch, 'String', name);
+    }
+    for (const name of ['createArticle', 'createAuthor', 'createSendEmail']) {
+      assert.ok(!mutations[name].args.some((argument) => argument.name === 'ifMatch' || argument.name === 'expectedRevision'), name);
+    }
+  });
+
   it('matches the committed SDL snapshot (UPDATE_SNAPSHOTS=1 rewrites it)', () => {
     if (process.env.UPDATE_SNAPSHOTS === '1') {
       mkdirSync(dirname(SNAPSHOT), { recursive: true });
@@ -146,8 +164,8 @@ describe('GraphQL schema: jobs', () => {
     const mutations = schema.getMutationType()!.getFields();
     const queries = schema.getQueryType()!.getFields();
     const argumentsOf = (field: { args: readonly { name: string; type: unknown }[] }) => field.args.map((argument) => `${argument.name}: ${String(argument.type)}`);
-    assert.deepEqual(argumentsOf(mutations.rerunSendEmail), ['id: ID!', 'expectedRevision: Int']);
-    assert.deepEqual(argumentsOf(mutations.cancelSendEmail), ['id: ID!', 'expectedRevision: Int']);
+    assert.deepEqual(argumentsOf(mutations.rerunSendEmail), ['id: ID!', 'expectedRevision: Int', 'ifMatch: String']);
+    assert.deepEqual(argumentsOf(mutations.cancelSendEmail), ['id: ID!', 'expectedRevision: Int', 'ifMatch: String']);
     assert.equal(String(mutations.rerunSendEmail.type), 'SendEmail!');
     assert.deepEqual(argumentsOf(mutations.createSendEmail), ['input: SendEmailInput!', 'runAt: DateTime']);
     assert.deepEqual(argumentsOf(mutations.createAuthor), ['input: AuthorInput!']);
