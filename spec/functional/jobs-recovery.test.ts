@@ -5,6 +5,7 @@ import pg from 'pg';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { bootstrap, Job, jobsPlugin, Resource, type JobHandler, type JobState, type ResourceView, type Strata } from '../../index.js';
 import { BACKENDS, POSTGRES_ADMIN_URL } from '../support/backends.js';
+import { tapStderr } from '../support/fixtures.js';
 import { waitFor } from '../support/jobs.js';
 
 /**
@@ -47,18 +48,6 @@ async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.Query
   } finally {
     await client.end();
   }
-}
-
-/** Collects (and silences) what is written to stderr, where the logger writes, until the returned function is called. */
-function tapStderr(): { lines: string[]; restore(): void } {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(String(chunk));
-    (rest.find((argument) => typeof argument === 'function') as (() => void) | undefined)?.();
-    return true;
-  }) as typeof process.stderr.write;
-  return { lines, restore: () => { process.stderr.write = write; } };
 }
 
 for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-file')) {

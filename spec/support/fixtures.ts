@@ -50,8 +50,8 @@ export const failingPlugin = definePlugin({
   },
 });
 
-/** Runs `action` while capturing (and silencing) stderr, where the logger writes one JSON line per entry. */
-export async function captureStderr<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+/** Collects (and silences) what is written to stderr, where the logger writes one JSON line per entry, until `restore()`. */
+export function tapStderr(): { lines: string[]; restore(): void } {
   const lines: string[] = [];
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -59,9 +59,15 @@ export async function captureStderr<T>(action: () => Promise<T>): Promise<{ resu
     (rest.find((argument) => typeof argument === 'function') as (() => void) | undefined)?.();
     return true;
   }) as typeof process.stderr.write;
+  return { lines, restore: () => { process.stderr.write = write; } };
+}
+
+/** Runs `action` while capturing (and silencing) stderr. */
+export async function captureStderr<T>(action: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const tap = tapStderr();
   try {
-    return { result: await action(), lines };
+    return { result: await action(), lines: tap.lines };
   } finally {
-    process.stderr.write = write;
+    tap.restore();
   }
 }
