@@ -1,6 +1,6 @@
 /**
- * The `strata` package: the core API plus the built-in plugins, and a `bootstrap` that mounts the
- * default plugins when none are listed. (lib/ never imports plugins/; this file joins them.)
+ * The `strata` package: the core API plus the built-in plugins, and a `bootstrap` that adds the
+ * default plugins to the listed ones. (lib/ never imports plugins/; this file joins them.)
  */
 import { bootstrap as bootstrapCore, isJobResource, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/index.js';
 import { restPlugin } from './plugins/rest/index.js';
@@ -12,12 +12,11 @@ export * from './lib/index.js';
 export { restPlugin, type RestOptions } from './plugins/rest/index.js';
 export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugins/graphql/index.js';
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
-export { jobsPlugin, type JobsOptions } from './plugins/jobs/index.js';
+export { jobsPlugin, type JobsOptions, type JobsService } from './plugins/jobs/index.js';
 
 /**
- * The plugins used when `options.plugins` is left out: the HTTP plugins when there is an app to
- * mount them on, and the jobs plugin when a resource is a `@Job` (with or without an app, so a
- * `strata worker` process gets it too).
+ * The default plugins: the HTTP plugins when there is an app to mount them on, and the jobs plugin
+ * when a resource is a `@Job` (with or without an app, so a `strata worker` process gets it too).
  */
 export function defaultPlugins(app: unknown, resources: readonly Function[] = []): StrataPlugin[] {
   const plugins = app ? [restPlugin(), graphqlPlugin(), openApiPlugin()] : [];
@@ -26,10 +25,14 @@ export function defaultPlugins(app: unknown, resources: readonly Function[] = []
 }
 
 /**
- * Reads the metadata of `options.resources`, validates it, prepares storage and mounts the plugins
- * (by default REST, GraphQL and OpenAPI on `app`, and jobs for `@Job` resources).
- * @example const strata = await bootstrap(express(), { resources: [User] });
+ * Reads the metadata of `options.resources`, validates it, prepares storage and mounts the default
+ * plugins plus `options.plugins` (a listed plugin named like a default replaces it;
+ * `defaultPlugins: false` leaves the defaults out).
+ * @example const strata = await bootstrap(express(), { resources: [User], plugins: [restPlugin({ bodyLimit: '2mb' })] });
  */
 export function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
-  return bootstrapCore(app, { ...options, plugins: options.plugins ?? defaultPlugins(app, options.resources) });
+  const listed = options.plugins ?? [];
+  const defaults = options.defaultPlugins === false ? [] : defaultPlugins(app, options.resources);
+  const replaced = new Set(listed.map((plugin) => plugin?.name));
+  return bootstrapCore(app, { ...options, plugins: [...defaults.filter((plugin) => !replaced.has(plugin.name)), ...listed] });
 }

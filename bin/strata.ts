@@ -7,10 +7,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BootstrapOptions, StrataPlugin } from '../index.js';
-
-/** Plugins that serve HTTP: a worker has no app to mount them on, so it leaves them out. */
-const HTTP_PLUGINS = new Set(['rest', 'graphql', 'openapi', 'admin']);
+import type { BootstrapOptions, JobsService, StrataPlugin } from '../index.js';
 
 const USAGE = `Usage: strata worker <entry>
 
@@ -28,8 +25,6 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  // Set before the entry is loaded: a jobsPlugin() it creates runs a worker here, whatever the web servers' environment says.
-  process.env.STRATA_JOBS_WORKER = 'true';
   const loaded = await import(pathToFileURL(resolve(entry)).href) as { default?: unknown; options?: unknown };
   const options = (loaded.default ?? loaded.options) as BootstrapOptions | undefined;
   if (!options || typeof options !== 'object' || !Array.isArray(options.resources)) {
@@ -37,8 +32,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { bootstrap } = await import('../index.js');
-  const plugins = options.plugins?.filter((plugin: StrataPlugin) => !HTTP_PLUGINS.has(plugin.name));
+  // A worker has no app: plugins that serve HTTP (they require the `http` service) are left out.
+  const plugins = options.plugins?.filter((plugin: StrataPlugin) => !plugin.requires?.includes('http'));
   const strata = await bootstrap(null, { ...options, ...(plugins ? { plugins } : {}) });
+  if (strata.models.some((model) => model.job)) await strata.service<JobsService>('jobs').startWorker();
   const jobs = strata.models.filter((model) => model.job).map((model) => model.name);
   console.log(`strata worker ${process.pid} ready: running ${jobs.join(', ') || 'no jobs (no @Job resource)'}`);
 

@@ -7,8 +7,12 @@ import { ResourceManager } from './manager/ResourceManager.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import { createLogger } from './logger.js';
-import type { PluginContext } from './plugin/context.js';
+import type { CurrentUser } from './manager/context.js';
+import { OperationTable } from './operations/table.js';
+import type { PluginContext, UserResolver } from './plugin/context.js';
+import type { StrataPlugin } from './plugin/definePlugin.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
+import { ServiceRegistry } from './plugin/services.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
@@ -19,6 +23,8 @@ export interface Strata {
   readonly hooks: HookRegistry;
   /** The ResourceManager of a resource class. */
   manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
+  /** A service a plugin provides (e.g. `strata.service<JobsService>('jobs')`); a missing one is a BootstrapError. */
+  service<T>(name: string): T;
   /** Stops plugins (in reverse order) and closes the database. */
   close(): Promise<void>;
 }
@@ -31,7 +37,8 @@ export interface Strata {
 export async function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
   const resolved = resolveOptions(options);
   const { models, problems } = buildModels(resolved.resources);
-  const { ordered: plugins, problems: pluginProblems } = orderPlugins(resolved.plugins ?? []);
+  const builtInServices = app ? ['http'] : [];
+  const { ordered: plugins, problems: pluginProblems } = orderPlugins(resolved.plugins ?? [], builtInServices);
   try {
     parseDatabaseUrl(resolved.database);
   } catch (error) {
@@ -45,51 +52,92 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   const manager = <T extends object>(target: new (...args: never[]) => T): ResourceManager<T> => {
     const found = managers.get(target);
     if (!found) {
-      if (models.some((model) => model.target === target)) throw new Error(`${target.name}'s manager exists from the mount phase on; call context.manager() in mount, start or later`);
-      throw new Error(`${target?.name ?? String(target)} is not a resource of this app; add it to bootstrap's resources`);
+      if (models.some((model) => model.target === target)) throw new BootstrapError([`${target.name}'s manager exists from the mount phase on; call context.manager() in mount, start or later`]);
+      throw new BootstrapError([`${target?.name ?? String(target)} is not a resource of this app; add it to bootstrap's resources`]);
     }
     return found as unknown as ResourceManager<T>;
   };
   const pluginEntities: EntitySchema[] = [];
   let database: Database | undefined;
   let configuring = true;
-  const context: PluginContext = {
-    app, models, hooks, options: resolved, logger: createLogger(resolved.logLevel), manager,
-    dialect: parseDatabaseUrl(resolved.database).dialect,
-    plugins: plugins.map((plugin) => plugin.name),
-    addEntitySchema(schema) {
-      if (!configuring) throw new Error('addEntitySchema must be called in a plugin\'s configure phase');
-      pluginEntities.push(schema);
-    },
-    get database() {
-      if (!database) throw new Error('the database is open from the mount phase on; use context.database in mount, start or later');
-      return database;
-    },
+  const operations = new OperationTable();
+  const services = new ServiceRegistry();
+  if (app) services.provide('bootstrap', 'http', app);
+  const userResolvers: UserResolver[] = [];
+  const currentUser = async (request: unknown): Promise<CurrentUser | null> => {
+    for (const resolve of userResolvers) {
+      const user = await resolve(request);
+      if (user !== undefined) return user;
+    }
+    return resolved.currentUser(request);
   };
-  await runPhase(plugins, 'configure', context);
+  const inConfigure = (what: string) => {
+    if (!configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
+  };
+  const contexts = new Map<StrataPlugin, PluginContext>();
+  const contextOf = (plugin: StrataPlugin): PluginContext => {
+    let context = contexts.get(plugin);
+    if (context) return context;
+    context = {
+      app, models, hooks, options: resolved, logger, manager, currentUser,
+      dialect: parseDatabaseUrl(resolved.database).dialect,
+      operations: {
+        add(definition, addOptions) {
+          inConfigure('operations.add');
+          operations.add(definition, addOptions);
+        },
+        of: (model) => operations.of(model),
+        find: (model, name) => operations.find(model, name),
+      },
+      provide(name, service) {
+        inConfigure('provide');
+        if (!plugin.provides?.includes(name)) throw new BootstrapError([`${plugin.name}: provides service "${name}" without declaring it; add '${name}' to the plugin's provides`]);
+        services.provide(plugin.name, name, service);
+      },
+      require: (name) => services.require(name, `plugin "${plugin.name}"`),
+      has: (name) => services.has(name),
+      authenticate(resolver) {
+        inConfigure('authenticate');
+        userResolvers.push(resolver);
+      },
+      addEntitySchema(schema) {
+        inConfigure('addEntitySchema');
+        pluginEntities.push(schema);
+      },
+      get database() {
+        if (!database) throw new BootstrapError(['the database is open from the mount phase on; use context.database in mount, start or later']);
+        return database;
+      },
+    };
+    contexts.set(plugin, context);
+    return context;
+  };
+  const logger = createLogger(resolved.logLevel);
+  await runPhase(plugins, 'configure', contextOf);
   configuring = false;
-  const validateProblems = await collectPluginProblems(plugins, context);
-  const lateProblems = [...hooks.problems, ...validateProblems]; // read after validate: hooks may be added there too
+  const validateProblems = await collectPluginProblems(plugins, contextOf);
+  // Read after validate: hooks may be added there too.
+  const lateProblems = [...hooks.problems, ...operations.problems, ...operations.clashes(models), ...validateProblems];
   if (lateProblems.length > 0) throw new BootstrapError(lateProblems);
   hooks.seal();
 
   database = await Database.open(resolved.database, [...entitySchemas(models, parseDatabaseUrl(resolved.database).dialect), ...pluginEntities]);
   const started: typeof plugins = [];
   try {
-    await synchronizeSchema(database, models, context.logger);
+    await synchronizeSchema(database, models, logger);
     const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
     for (const model of models) {
       const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
-      if (reindexed > 0) context.logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
+      if (reindexed > 0) logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
     }
-    await runPhase(plugins, 'mount', context);
+    await runPhase(plugins, 'mount', contextOf);
     for (const plugin of plugins) {
-      await plugin.start?.(context);
+      await plugin.start?.(contextOf(plugin));
       started.push(plugin);
     }
   } catch (error) {
-    await runPhase(started, 'stop', context).catch(() => undefined);
+    await runPhase(started, 'stop', contextOf).catch(() => undefined);
     await database.close();
     throw error;
   }
@@ -99,11 +147,12 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     models,
     hooks,
     manager,
+    service: (name) => services.require(name, 'strata.service()'),
     async close() {
       if (closed) return;
       closed = true;
       try {
-        await runPhase(started, 'stop', context);
+        await runPhase(started, 'stop', contextOf);
       } finally {
         await database.close();
       }

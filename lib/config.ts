@@ -9,8 +9,13 @@ export interface BootstrapOptions {
   resources: Function[];
   /** Database URL (default `STRATA_DATABASE_URL`, else `sqlite:./data/strata.sqlite`). */
   database?: string;
-  /** Plugins to run (default: the built-in transport plugins). */
+  /**
+   * Plugins added to the defaults (REST, GraphQL, OpenAPI with an app; jobs when a `@Job` resource
+   * exists). A listed plugin named like a default replaces it, so `restPlugin({ … })` configures REST.
+   */
   plugins?: StrataPlugin[];
+  /** `false` leaves the default plugins out: only `plugins` run. */
+  defaultPlugins?: boolean;
   /** Who is making a request; `null` for anonymous. */
   currentUser?(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
   /** Search limits (default from `STRATA_DEFAULT_QUERY_LIMIT` / `STRATA_MAX_QUERY_LIMIT`, else 20 / 1000). */

@@ -242,11 +242,17 @@ function reportDuplicates(models: ResourceModel[], problems: string[]): void {
     }
   }
   for (const model of models) {
-    if (!/^[a-z0-9][a-z0-9\-_/]*$/.test(model.names.path)) {
+    const first = model.names.path.split('/')[0];
+    if (STRATA_PATHS.includes(first) || first.startsWith('_')) {
+      problems.push(`${model.target.name}: path "/${model.names.path}" is served by Strata itself (${STRATA_PATHS.map((path) => `/${path}`).join(', ')} and every path beginning with /_); choose another with @Resource({ path })`);
+    } else if (!/^[a-z0-9][a-z0-9\-_/]*$/.test(model.names.path)) {
       problems.push(`${model.target.name}: path "${model.names.path}" must be lowercase letters, digits, - and _; change @Resource({ path })`);
     }
   }
 }
+
+/** First path segments Strata serves itself (docs/rest.md); paths beginning with `_` are Strata's too. */
+export const STRATA_PATHS = ['docs', 'openapi.json', 'graphql', 'admin', 'mcp'];
 
 /** Objects the user owns (enum objects, migrations) are referenced, never frozen. */
 const USER_OWNED_KEYS = new Set(['enumObject', 'migrations']);

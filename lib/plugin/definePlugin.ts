@@ -1,3 +1,4 @@
+import { BootstrapError } from '../errors/index.js';
 import type { PluginContext } from './context.js';
 import type { ModelTrait } from './traits.js';
 
@@ -8,8 +9,15 @@ import type { ModelTrait } from './traits.js';
  */
 export interface StrataPlugin {
   readonly name: string;
-  /** Plugins that must be present and run before this one. */
+  /** Plugins that must be present and run before this one (prefer `requires`: it names what, not who). */
   readonly dependsOn?: readonly string[];
+  /** Services this plugin publishes with `context.provide` in `configure`. */
+  readonly provides?: readonly string[];
+  /**
+   * Services this plugin needs: their providers run first, and a service no plugin provides is a
+   * bootstrap error. `http` is provided by bootstrap itself when it is given an app.
+   */
+  readonly requires?: readonly string[];
   /** Model traits this plugin runs (e.g. `'job'` for `@Job`); a trait no plugin consumes is a bootstrap error. */
   readonly consumes?: readonly ModelTrait[];
   /** Register hooks, read options, claim traits. */
@@ -30,11 +38,17 @@ export interface StrataPlugin {
  */
 export function definePlugin<P extends StrataPlugin>(plugin: P): P {
   if (!plugin || typeof plugin.name !== 'string' || plugin.name.length === 0) {
-    throw new TypeError('definePlugin: a plugin needs a non-empty name');
+    throw new BootstrapError(['definePlugin: a plugin needs a non-empty name']);
   }
   for (const phase of ['configure', 'validate', 'mount', 'start', 'stop'] as const) {
     if (plugin[phase] !== undefined && typeof plugin[phase] !== 'function') {
-      throw new TypeError(`definePlugin: ${plugin.name}.${phase} must be a function`);
+      throw new BootstrapError([`definePlugin: ${plugin.name}.${phase} must be a function`]);
+    }
+  }
+  for (const list of ['dependsOn', 'provides', 'requires', 'consumes'] as const) {
+    const value = plugin[list];
+    if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))) {
+      throw new BootstrapError([`definePlugin: ${plugin.name}.${list} must be a list of names`]);
     }
   }
   return Object.freeze(plugin);

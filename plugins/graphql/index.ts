@@ -1,24 +1,31 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { definePlugin, type PluginContext, type ResourceManager, type StrataPlugin } from '../../lib/index.js';
-import { JobLogStore } from '../jobs/index.js';
 import { graphqlEndpoint } from './endpoint.js';
 import { mountGraphiql } from './graphiql.js';
 import { resolveGraphQLOptions, type GraphQLOptions } from './options.js';
+import type { JobLogPage, JobLogReader } from './resolvers.js';
 import { buildStrataSchema } from './schema.js';
 
 export type { GraphQLOptions } from './options.js';
 export type { GraphQLContext } from './resolvers.js';
 
 /**
- * The log store of the jobs plugin, over this app's database (open from mount on, so made on first
- * use). Job logs have no manager method: the REST logs route reads the jobs plugin's `JobLogStore`
- * after `manager.get`, and so does the logs query, through a store of its own on the same table
- * (the store keeps no state besides the database).
+ * Job logs through the operation table's `logs` operation of job resources (none when no plugin
+ * adds one): the same call, checks and codes as REST's logs route.
  */
-function jobLogReader(context: PluginContext): () => JobLogStore {
-  let store: JobLogStore | undefined;
-  return () => (store ??= new JobLogStore(context.database));
+function jobLogReader(context: PluginContext): (() => JobLogReader) | undefined {
+  const withLogs = context.models.filter((model) => context.operations.find(model, 'logs'));
+  if (withLogs.length === 0) return undefined;
+  return () => ({
+    page: async (resource, jobId, limit, cursor) => {
+      const model = withLogs.find((candidate) => candidate.name === resource)!;
+      const manager = context.manager(model.target as never) as ResourceManager;
+      return context.operations.find(model, 'logs')!.invoke({
+        model, manager, user: null, limits: context.options.limits, id: jobId, parameters: { limit, cursor },
+      }) as Promise<JobLogPage>;
+    },
+  });
 }
 
 /**
@@ -42,7 +49,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       const collection = context.models.find((model) => settings.path === `/${model.names.path}` || settings.path.startsWith(`/${model.names.path}/`));
       if (collection) problems.push(`option path ${settings.path} is inside the REST routes of ${collection.name} (/${collection.names.path}); choose another path`);
       const built = buildStrataSchema(context.models, context.options.limits, (model) => context.manager(model.target as never) as ResourceManager, {
-        jobLogs: context.plugins.includes('jobs') ? jobLogReader(context) : undefined,
+        jobLogs: jobLogReader(context),
       });
       if (built.schema) schemas.set(context, built.schema);
       return [...problems, ...built.problems];

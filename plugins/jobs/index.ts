@@ -1,8 +1,7 @@
 import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/index.js';
-import { addResourceRoutes } from '../rest/index.js';
+import { isJobModel, jobOperations } from './operations.js';
 import { resolveJobsOptions, type JobsOptions } from './options.js';
 import { registerQueueHooks } from './queue.js';
-import { jobRoutes } from './routes.js';
 import { JobsRuntime } from './runtime.js';
 import { jobEntitySchemas } from './schema.js';
 import { JobWorker } from './worker.js';
@@ -14,43 +13,59 @@ export { StrataAgendaBackend } from './backend.js';
 export { StrataNotificationChannel } from './notifications.js';
 export { JOBS_TABLE, JOB_LOGS_TABLE } from './schema.js';
 
+/** What the jobs plugin provides as service `jobs` (`strata.service<JobsService>('jobs')`). */
+export interface JobsService {
+  /** Starts this process's worker if it is not running (what `strata worker` does, whatever the `worker` option says). */
+  startWorker(): Promise<void>;
+  /** True while this process runs a worker. */
+  readonly workerRunning: boolean;
+}
+
 /**
- * The jobs plugin: runs `@Job` resources on Agenda over the app's own database (DESIGN.md section 6).
+ * The jobs plugin: runs `@Job` resources on Agenda over the app's own database (docs/jobs.md).
  * It keeps a queue table, queues each job in the transaction that creates it, adds the `rerun`,
- * `cancel` and `logs` routes (with the REST plugin), and runs a worker in this process unless
- * `worker: false` (then `strata worker <entry>` processes run the jobs).
+ * `cancel` and `logs` operations to the table (so every transport serves them), and runs a worker
+ * in this process unless `worker: false` (then `strata worker <entry>` processes run the jobs).
  * @example await bootstrap(app, { resources: [SendEmail], plugins: [restPlugin(), jobsPlugin({ lockLifetime: 30_000 })] });
  */
 export function jobsPlugin(options: JobsOptions = {}): StrataPlugin {
   const { resolved, problems } = resolveJobsOptions(options);
   const apps = new WeakMap<PluginContext, { runtime: JobsRuntime; worker?: JobWorker }>();
   const jobModels = (context: PluginContext) => context.models.filter((model) => model.job);
+  const startWorker = async (context: PluginContext) => {
+    const app = apps.get(context)!;
+    const models = jobModels(context);
+    if (app.worker || models.length === 0) return;
+    const worker = new JobWorker(app.runtime, models);
+    try {
+      await worker.start();
+    } catch (error) {
+      await worker.stop().catch(() => undefined);
+      throw error;
+    }
+    app.worker = worker;
+  };
   return definePlugin({
     name: 'jobs',
     consumes: ['job'],
+    provides: ['jobs'],
     configure(context) {
       for (const schema of jobEntitySchemas(context.dialect)) context.addEntitySchema(schema);
       const runtime = new JobsRuntime(context, resolved);
       apps.set(context, { runtime });
-      const models = jobModels(context);
-      registerQueueHooks(context, runtime, models);
-      for (const model of models) addResourceRoutes(model, jobRoutes(model, runtime));
+      registerQueueHooks(context, runtime, jobModels(context));
+      for (const operation of jobOperations(runtime)) context.operations.add(operation, { resources: isJobModel });
+      const service: JobsService = {
+        startWorker: () => startWorker(context),
+        get workerRunning() { return apps.get(context)?.worker !== undefined; },
+      };
+      context.provide('jobs', service);
     },
     validate() {
       return problems;
     },
     async start(context) {
-      const app = apps.get(context)!;
-      const models = jobModels(context);
-      if (!resolved.worker || models.length === 0) return;
-      const worker = new JobWorker(app.runtime, models);
-      try {
-        await worker.start();
-      } catch (error) {
-        await worker.stop().catch(() => undefined);
-        throw error;
-      }
-      app.worker = worker;
+      if (resolved.worker) await startWorker(context);
     },
     async stop(context) {
       await apps.get(context)?.worker?.stop();

@@ -1,5 +1,5 @@
-import { ERROR_CODES, type ErrorCode } from '../../lib/index.js';
-import { schemaRef, type HeaderObject, type ParameterObject, type ReferenceObject, type ResponseObject } from './types.js';
+import { ERROR_CODES, schemaRef, type ErrorCode } from '../../lib/index.js';
+import type { HeaderObject, ParameterObject, ReferenceObject, ResponseObject } from './types.js';
 
 /** Problem statuses a route can name; each is a `components.responses` entry. */
 export type ProblemStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 500;
@@ -31,9 +31,9 @@ export const RESPONSE_HEADERS = {
   acceptPatch: componentRef('headers', 'AcceptPatch'),
 };
 
-/** The `$ref` of the problem response of `status`, or of any other problem (`default`). */
-export function problemResponse(status: ProblemStatus | 'default'): ReferenceObject {
-  return componentRef('responses', status === 'default' ? 'Problem' : PROBLEM_RESPONSE_NAMES[status]);
+/** The `$ref` of the problem response of `status`, or of any other problem (`default`, and statuses without a response of their own). */
+export function problemResponse(status: number | 'default'): ReferenceObject {
+  return componentRef('responses', status === 'default' ? 'Problem' : PROBLEM_RESPONSE_NAMES[status as ProblemStatus] ?? 'Problem');
 }
 
 /** The request header parameters every operation may take. */

@@ -1,8 +1,6 @@
 import type { Express } from 'express';
-import { definePlugin, type PluginContext, type ResourceModel, type StrataPlugin } from '../../lib/index.js';
-import { controllerCount, mountedRoutes, restControllers, type MountedRoute } from './controllers.js';
+import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/index.js';
 import { buildOpenApiDocument } from './document.js';
-import { operationIdProblems } from './operations.js';
 import { mountSwaggerUi } from './swagger-ui.js';
 import type { OpenApiDocument, ServerObject } from './types.js';
 
@@ -25,32 +23,25 @@ export interface OpenApiOptions {
 }
 
 /**
- * The OpenAPI plugin: an OpenAPI 3.1 document of every route the REST plugin mounted, served at
- * `/openapi.json`, and Swagger UI at `/docs` from local files. Runs after the REST plugin and reads
- * its routing-controllers controllers, so the document lists exactly the mounted routes.
+ * The OpenAPI plugin: an OpenAPI 3.1 document of every operation in the operation table (the REST
+ * plugin serves the same table), served at `/openapi.json`, and Swagger UI at `/docs` from local files.
  * @example await bootstrap(app, { resources: [User], plugins: [restPlugin(), openApiPlugin({ title: 'Shop API' })] });
  */
 export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
   const path = options.path ?? '/openapi.json';
   const docsPath = options.docsPath ?? '/docs';
   const info = { title: options.title ?? 'Strata API', version: options.version ?? '1.0.0', ...(options.description ? { description: options.description } : {}) };
-  // Controllers registered after this app's configure phase belong to this app (one plugin object may serve several apps).
-  const controllersBefore = new WeakMap<PluginContext, number>();
   return definePlugin({
     name: 'openapi',
-    dependsOn: ['rest'],
-    configure(context) {
-      controllersBefore.set(context, controllerCount());
-    },
+    requires: ['http'],
     validate(context) {
-      return [...optionProblems(path, docsPath, context), ...operationIdProblems(context.models)];
+      return optionProblems(path, docsPath, context);
     },
     mount(context) {
       const app = context.app as Express;
-      const controllers = restControllers(context.models, controllersBefore.get(context) ?? 0);
-      const resources = new Map<ResourceModel, MountedRoute[]>();
-      for (const [model, controller] of controllers) resources.set(model, mountedRoutes(controller));
-      const document: OpenApiDocument = buildOpenApiDocument({ resources, limits: context.options.limits, info, servers: options.servers, logger: context.logger });
+      const document: OpenApiDocument = buildOpenApiDocument({
+        models: context.models, operations: context.operations, limits: context.options.limits, info, servers: options.servers,
+      });
       const body = JSON.stringify(document);
       app.get(path, (_request, response) => {
         response.type('application/json').send(body);

@@ -3,8 +3,9 @@
  * objects, kept loose on purpose: any keyword of the dialect may appear.
  */
 
-/** A JSON Schema 2020-12 object (or a `$ref` to one). */
-export type SchemaObject = { [keyword: string]: unknown };
+import type { SchemaObject } from '../../lib/index.js';
+
+export type { SchemaObject };
 
 /** A `$ref` to a component: `{ $ref: '#/components/schemas/User' }`. */
 export interface ReferenceObject {
@@ -84,9 +85,4 @@ export interface OpenApiDocument {
     headers: Record<string, HeaderObject>;
     responses: Record<string, ResponseObject>;
   };
-}
-
-/** A `$ref` to `#/components/schemas/<name>` (a schema itself, so keywords may sit beside it). */
-export function schemaRef(name: string): SchemaObject {
-  return { $ref: `#/components/schemas/${name}` };
 }

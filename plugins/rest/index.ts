@@ -3,11 +3,6 @@ import { getMetadataArgsStorage, useExpressServer } from 'routing-controllers';
 import { definePlugin, type StrataPlugin } from '../../lib/index.js';
 import { buildController, type BodyLimits } from './controller.js';
 import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
-import { resourceRoutes } from './routes.js';
-
-export { resourceRoutes, addResourceRoutes, withArticle, type RouteDefinition, type RouteContext } from './routes.js';
-export { flag, jsonBody, positiveInteger, sendJson, sendResource, writeOptions } from './request.js';
-export { toProblem, problemType, type Problem } from './problem.js';
 
 /** Options of the REST plugin. */
 export interface RestOptions {
@@ -18,8 +13,8 @@ export interface RestOptions {
 }
 
 /**
- * The REST plugin: routing-controllers controllers on Express for every resource, exactly the
- * routes of DESIGN.md section 4, each a thin translation into one ResourceManager call.
+ * The REST plugin: routing-controllers controllers on Express for every resource, one route per
+ * operation of the table (docs/rest.md), each a thin translation into the operation's one call.
  * @example await bootstrap(app, { resources: [User], plugins: [restPlugin({ bodyLimit: '2mb' })] });
  */
 export function restPlugin(options: RestOptions = {}): StrataPlugin {
@@ -27,6 +22,7 @@ export function restPlugin(options: RestOptions = {}): StrataPlugin {
   let controllers: Function[] = [];
   return definePlugin({
     name: 'rest',
+    requires: ['http'],
     validate(context) {
       const app = context.app as Partial<Express> | null;
       if (!app || typeof app.use !== 'function' || typeof app.get !== 'function') {
@@ -37,7 +33,7 @@ export function restPlugin(options: RestOptions = {}): StrataPlugin {
       const app = context.app as Express;
       app.set('query parser', 'extended');
       app.use(requestIdMiddleware());
-      controllers = context.models.map((model) => buildController(model, resourceRoutes(model), context, limits));
+      controllers = context.models.map((model) => buildController(model, context, limits));
       useExpressServer(app, { controllers, defaultErrorHandler: false, validation: false, classTransformer: false });
       // Below a collection every path is Strata's: an unmatched one is a problem+json 404, not Express's HTML page.
       for (const model of context.models) app.use(`/${model.names.path}`, unmatchedRoute(context.logger));

@@ -1,16 +1,11 @@
 import type { Request, Response } from 'express';
-import { StrataError, type CurrentUser, type Logger, type ResourceManager } from '../../lib/index.js';
-import { mediaType } from './request.js';
-
-/** Media types `_import` accepts. */
-export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl'];
+import { StrataError, type Logger } from '../../lib/index.js';
 
 /**
- * Streams every resource (deleted ones too) with its full history, one JSON record per line, so
- * memory stays flat however large the collection is.
+ * Streams records one JSON document per line, so memory stays flat however many there are. The
+ * first record is read before the status line, so an early failure is still a problem+json.
  */
-export async function exportNdjson(response: Response, manager: ResourceManager, user: CurrentUser | null, logger: Logger): Promise<Response> {
-  const records = manager.exportRecords({ user });
+export async function streamNdjson(response: Response, records: AsyncIterator<unknown>, logger: Logger): Promise<Response> {
   const first = await records.next();
   response.status(200).type('application/x-ndjson');
   try {
@@ -26,11 +21,8 @@ export async function exportNdjson(response: Response, manager: ResourceManager,
   return response;
 }
 
-/** Imports NDJSON records (as `_export` writes them) in one transaction: all lines or none. */
-export async function importNdjson(request: Request, manager: ResourceManager, user: CurrentUser | null): Promise<{ imported: number }> {
-  if (!NDJSON_TYPES.includes(mediaType(request))) {
-    throw new StrataError('UNSUPPORTED_MEDIA_TYPE', `_import takes ${NDJSON_TYPES.join(' or ')}; got ${mediaType(request) || 'no Content-Type'}`);
-  }
+/** The records of an NDJSON body (read whole by the body reader); a line that is not JSON is a 400 naming it. */
+export function readNdjson(request: Request): unknown[] {
   const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
   const records: unknown[] = [];
   for (const [index, line] of text.split('\n').entries()) {
@@ -41,5 +33,5 @@ export async function importNdjson(request: Request, manager: ResourceManager, u
       throw StrataError.badRequest(`line ${index + 1} of the NDJSON body is not valid JSON`);
     }
   }
-  return { imported: (await manager.importRecords(records, { user })).length };
+  return records;
 }

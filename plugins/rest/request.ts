@@ -1,15 +1,5 @@
 import type { Request, Response } from 'express';
-import { parseEntityTags, StrataError, type PatchFormat, type ResourceView, type WriteOptions } from '../../lib/index.js';
-
-/** Media types a PATCH body may have, and the patch format each means. */
-export const PATCH_MEDIA_TYPES: Record<string, PatchFormat> = {
-  'application/json-patch+json': 'json-patch',
-  'application/merge-patch+json': 'merge-patch',
-  'application/json': 'merge-patch',
-};
-
-/** The `Accept-Patch` header value (RFC 5789). */
-export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
+import { parseEntityTags, StrataError, type ResourceView } from '../../lib/index.js';
 
 /** The media type of the request body without parameters, lowercased ('' when there is none). */
 export function mediaType(request: Request): string {
@@ -46,12 +36,6 @@ export function flag(value: unknown, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true' || value === '') return true;
   throw StrataError.badRequest(`${name} must be true or false`);
-}
-
-/** Write options from the request: `If-Match` and the current user, plus `?draft=true` on routes that write data. */
-export function writeOptions(request: Request, user: WriteOptions['user'], withDraft = false): WriteOptions {
-  const ifMatch = request.header('If-Match');
-  return { user, ...(withDraft ? { draft: flag(request.query.draft, 'draft') } : {}), ...(ifMatch !== undefined ? { ifMatch } : {}) };
 }
 
 /**

@@ -56,7 +56,7 @@ describe('jobs plugin lifecycle', () => {
   });
 
   it('refuses @Job without the jobs plugin', async () => {
-    await assert.rejects(bootstrap(null, { resources: [Heartbeat], database: 'sqlite::memory:', plugins: [] }),
+    await assert.rejects(bootstrap(null, { resources: [Heartbeat], database: 'sqlite::memory:', plugins: [], defaultPlugins: false }),
       /Heartbeat: @Job needs a plugin that runs it, and none does; add jobsPlugin\(\) to plugins/);
   });
 

@@ -356,8 +356,9 @@ describe('OpenAPI plugin options', () => {
     }
   });
 
-  it('is a bootstrap error without the rest plugin, or with a path inside a resource collection', async () => {
-    await assert.rejects(start([openApiPlugin()], [Note]), (error: unknown) => error instanceof BootstrapError && /depends on "rest"/.test(error.message));
+  it('is a bootstrap error without an app to serve it, or with a path inside a resource collection', async () => {
+    await assert.rejects(bootstrap(null, { resources: [Note], database: 'sqlite::memory:', plugins: [openApiPlugin()], defaultPlugins: false }),
+      (error: unknown) => error instanceof BootstrapError && /plugin "openapi" serves HTTP and needs an Express app/.test(error.message));
     await assert.rejects(start([restPlugin(), openApiPlugin({ docsPath: '/notes/docs' })], [Note]),
       (error: unknown) => error instanceof BootstrapError && /docsPath \/notes\/docs is inside the REST routes of Note/.test(error.message));
   });

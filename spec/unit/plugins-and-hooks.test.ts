@@ -69,8 +69,8 @@ describe('plugins', () => {
     const { ordered, problems } = orderPlugins([plugin('admin', ['rest'], log), plugin('rest', [], log), plugin('events', [], log)]);
     assert.deepEqual(problems, []);
     assert.deepEqual(ordered.map((entry) => entry.name), ['rest', 'admin', 'events']);
-    await runPhase(ordered, 'start', {} as PluginContext);
-    await runPhase(ordered, 'stop', {} as PluginContext);
+    await runPhase(ordered, 'start', () => ({}) as PluginContext);
+    await runPhase(ordered, 'stop', () => ({}) as PluginContext);
     assert.deepEqual(log, ['start rest', 'start admin', 'start events', 'stop events', 'stop admin', 'stop rest']);
   });
 
@@ -85,7 +85,7 @@ describe('plugins', () => {
     const problems = await collectPluginProblems([
       definePlugin({ name: 'one', validate: () => ['first'] }),
       definePlugin({ name: 'two', validate: () => ['second', 'third'] }),
-    ], {} as PluginContext);
+    ], () => ({}) as PluginContext);
     assert.deepEqual(problems, ['one: first', 'two: second', 'two: third']);
   });
 

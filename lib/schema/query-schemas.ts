@@ -1,13 +1,13 @@
-import type { ResourceModel } from '../../lib/index.js';
-import { jobQueryFields, operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../../lib/query/index.js';
+import type { ResourceModel } from '../metadata/model.js';
+import { jobQueryFields, operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../query/index.js';
 import { withNull } from './openapi31.js';
 import type { ResourceSchemaNames } from './resource-schemas.js';
-import { schemaRef, type ParameterObject, type SchemaObject } from './types.js';
+import { schemaRef, type ParameterSchema, type SchemaObject } from './types.js';
 
 const DELETED: SchemaObject = { type: 'string', enum: ['exclude', 'include', 'only'], default: 'exclude', description: 'Whether soft-deleted resources are left out (default), included, or the only ones.' };
 
 /**
- * The search schemas of one resource (DESIGN.md section 3): `<Name>Where`, the filter tree over
+ * The search schemas of one resource (docs/search.md): `<Name>Where`, the filter tree over
  * the fields that may be filtered (`id`, `@Indexed` fields, `_meta.*`) with the operators each
  * kind takes, and `<Name>Query`, the `_search` body.
  */
@@ -48,9 +48,9 @@ export function querySchemas(model: ResourceModel, names: ResourceSchemaNames, l
  * The query parameters of a list (`GET /users`) or, with `countOnly`, of `_count`: `where` as a
  * deepObject (`where[age][gte]=18`), `filter`, and for lists sort, paging, `q`, `fields`, `total`.
  */
-export function searchParameters(model: ResourceModel, names: ResourceSchemaNames, limits: QueryLimits, countOnly: boolean): ParameterObject[] {
+export function searchParameters(model: ResourceModel, names: ResourceSchemaNames, limits: QueryLimits, countOnly: boolean): ParameterSchema[] {
   const fields = [...queryableFields(model, jobQueryFields(model)).values()];
-  const parameters: ParameterObject[] = [
+  const parameters: ParameterSchema[] = [
     { name: 'where', in: 'query', style: 'deepObject', explode: true, schema: schemaRef(names.where), description: 'Filter, e.g. `where[age][gte]=18&where[name]=Ada`.' },
     { name: 'filter', in: 'query', content: { 'application/json': { schema: schemaRef(names.where) } }, description: '`where` as JSON; give where or filter, not both.' },
   ];

@@ -1,8 +1,8 @@
-import type { FieldModel, FieldType, ResourceModel } from '../../lib/index.js';
+import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
+import { withArticle } from '../metadata/naming.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
-import { withArticle } from '../rest/index.js';
 import { withNull } from './openapi31.js';
-import { jobSchemas, jobStateProperty } from './job-operations.js';
+import { jobSchemas, jobStateProperty } from './job-schemas.js';
 import { exportMetaSchema, exportRevisionSchema, NEXT_CURSOR } from './shared-schemas.js';
 import { schemaRef, type SchemaObject } from './types.js';
 

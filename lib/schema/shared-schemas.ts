@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '../../lib/index.js';
+import { ERROR_CODES } from '../errors/index.js';
 import { schemaRef, type SchemaObject } from './types.js';
 
 const DATE_TIME: SchemaObject = { type: 'string', format: 'date-time' };
@@ -13,7 +13,7 @@ export const NEXT_CURSOR: SchemaObject = { type: ['string', 'null'], description
 /**
  * The component schemas every resource shares: `ResourceMeta`, `Revision`, `RevisionWithData`,
  * `RevisionPage`, `JsonPatchOperation`, `JsonPatch`, `Problem`, `ProblemDetail`, `Count` and
- * `ImportResult` (DESIGN.md sections 2 and 4).
+ * `ImportResult` (docs/resources-and-revisions.md, docs/rest.md).
  */
 export function sharedSchemas(): Record<string, SchemaObject> {
   return {

@@ -1,0 +1,257 @@
+import { StrataError } from '../errors/index.js';
+import { withArticle } from '../metadata/naming.js';
+import type { ResourceModel } from '../metadata/model.js';
+import type { QueryLimits } from '../query/index.js';
+import { limitSchema } from '../schema/query-schemas.js';
+import { resourceSchemaNames } from '../schema/resource-schemas.js';
+import { schemaRef, type SchemaObject } from '../schema/types.js';
+import { writeOptionsOf, type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult } from './types.js';
+
+/** Media types a PATCH body may have, and the patch format each means. */
+export const PATCH_MEDIA_TYPES = {
+  'application/json-patch+json': 'json-patch',
+  'application/merge-patch+json': 'merge-patch',
+  'application/json': 'merge-patch',
+} as const;
+
+/** Media types of NDJSON bodies (`_import`). */
+export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl'] as const;
+
+/**
+ * `?draft=true` on writes. Read on every resource, so asking for a draft where there are none is
+ * the manager's 400 rather than a silent stable write; documented only where drafts exist.
+ */
+export function draftParameter(model: ResourceModel): OperationParameter[] {
+  return [{
+    name: 'draft', in: 'query', kind: 'boolean', schema: { type: 'boolean', default: false }, description: 'Write a draft revision (or change the current draft in place).',
+    ...(model.versioning.drafts ? {} : { undocumented: true }),
+  }];
+}
+
+/** `{ draft: true }` when `?draft=true` was given, so the manager checks it only when asked. */
+export function draftOption(parameters: Readonly<Record<string, unknown>>): { draft?: boolean } {
+  return parameters.draft === true ? { draft: true } : {};
+}
+
+/** `:n`, a revision number in the path. */
+export const REVISION_NUMBER_PARAMETER: OperationParameter = {
+  name: 'n', in: 'path', kind: 'positiveInteger', required: true, schema: { type: 'integer', minimum: 1 }, description: 'A revision number.',
+};
+
+/** `limit` and `cursor` of a paged read. */
+export function pageParameters(limits: QueryLimits): OperationParameter[] {
+  return [
+    { name: 'limit', in: 'query', kind: 'positiveInteger', schema: limitSchema(limits, 1) },
+    { name: 'cursor', in: 'query', kind: 'string', schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
+  ];
+}
+
+/** A JSON body of `schema`. */
+export function jsonBody(schema: SchemaObject, description?: string): OperationBody {
+  return { kind: 'json', ...(description ? { description } : {}), content: { 'application/json': schema } };
+}
+
+/** A 200 answer carrying one resource. */
+export function resourceResult(description: string): (model: ResourceModel) => OperationResult {
+  return (model) => ({ status: 200, kind: 'resource', description, schema: schemaRef(resourceSchemaNames(model).resource) });
+}
+
+/** A 200 JSON answer of `schema`. */
+export function jsonResult(description: string, schema: SchemaObject): OperationResult {
+  return { status: 200, kind: 'json', description, schema };
+}
+
+/** The id of a call on one resource (the table only routes such calls with an id). */
+export function idOf(call: OperationCall): string {
+  if (call.id === undefined) throw StrataError.badRequest('this operation needs the id of a resource');
+  return call.id;
+}
+
+const WRITE_PROBLEMS = [400, 404, 409, 410, 412, 413, 415, 422];
+
+/**
+ * The operations every resource has (docs/rest.md), collection routes first so they win over
+ * `/:id`. Each is one manager call; the rules live in the manager.
+ */
+export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
+  {
+    name: 'search', action: 'list', mutates: false, method: 'post', path: '/_search',
+    summary: (model) => `Search ${model.name} resources with a JSON query`,
+    operationId: (_one, many) => `search${many}`,
+    body: (model) => jsonBody(schemaRef(resourceSchemaNames(model).query), 'The query, with the parameters of a list as JSON.'),
+    result: (model) => jsonResult('The matching page.', schemaRef(resourceSchemaNames(model).page)),
+    problems: [400, 413, 415],
+    invoke: ({ manager, body, user }) => manager.list(body as object, { user }),
+  },
+  {
+    name: 'count', action: 'list', mutates: false, method: 'get', path: '/_count',
+    summary: (model) => `Count ${model.name} resources matching a filter`,
+    operationId: (_one, many) => `count${many}`,
+    search: 'count',
+    result: () => jsonResult('How many match.', schemaRef('Count')),
+    problems: [400],
+    invoke: async ({ manager, search, user }) => ({ count: await manager.count(search ?? {}, { user }) }),
+  },
+  {
+    name: 'bulkCreate', action: 'create', mutates: true, method: 'post', path: '/_bulk',
+    summary: (model) => `Create many ${model.name} resources in one transaction`,
+    operationId: (_one, many) => `bulkCreate${many}`,
+    parameters: draftParameter,
+    body: (model) => jsonBody({ type: 'array', items: schemaRef(resourceSchemaNames(model).input) }, 'The resources to create; all are stored or none.'),
+    result: (model) => ({ status: 201, kind: 'json', description: 'Every resource created, in order.', schema: { type: 'array', items: schemaRef(resourceSchemaNames(model).resource) } }),
+    problems: [400, 409, 413, 415, 422],
+    invoke: ({ manager, body, user, parameters }) => {
+      if (!Array.isArray(body)) throw StrataError.badRequest('_bulk takes a JSON array of resources');
+      return manager.createMany(body, { user, ...draftOption(parameters) });
+    },
+  },
+  {
+    name: 'export', action: 'export', mutates: false, method: 'get', path: '/_export',
+    summary: (model) => `Export every ${model.name} with its full history as NDJSON`,
+    operationId: (_one, many) => `export${many}`,
+    result: (model) => ({ status: 200, kind: 'ndjson', description: 'One JSON record per line: each resource (deleted ones too) with its full history.', schema: schemaRef(resourceSchemaNames(model).export) }),
+    problems: [],
+    invoke: async ({ manager, user }) => manager.exportRecords({ user }),
+  },
+  {
+    name: 'import', action: 'import', mutates: true, method: 'post', path: '/_import',
+    summary: (model) => `Import ${model.name} resources with their history from NDJSON`,
+    operationId: (_one, many) => `import${many}`,
+    body: (model) => ({
+      kind: 'ndjson', large: true, description: 'NDJSON as `_export` writes it; imported in one transaction.',
+      content: Object.fromEntries(NDJSON_MEDIA_TYPES.map((type) => [type, schemaRef(resourceSchemaNames(model).export)])),
+    }),
+    result: () => jsonResult('How many resources were imported.', schemaRef('ImportResult')),
+    problems: [400, 409, 413, 415, 422],
+    invoke: async ({ manager, body, user }) => ({ imported: (await manager.importRecords(body as unknown[], { user })).length }),
+  },
+  {
+    name: 'create', action: 'create', mutates: true, method: 'post', path: '/',
+    summary: (model) => `Create ${withArticle(model.name)}`,
+    operationId: (one) => `create${one}`,
+    parameters: draftParameter,
+    body: (model) => jsonBody(schemaRef(resourceSchemaNames(model).input)),
+    result: (model) => ({ status: 201, kind: 'resource', location: true, description: 'The created resource (revision 1).', schema: schemaRef(resourceSchemaNames(model).resource) }),
+    problems: [400, 409, 413, 415, 422],
+    invoke: ({ manager, body, user, parameters }) => manager.create(body as object, { user, ...draftOption(parameters) }),
+  },
+  {
+    name: 'list', action: 'list', mutates: false, method: 'get', path: '/',
+    summary: (model) => `List and search ${model.name} resources`,
+    operationId: (_one, many) => `list${many}`,
+    search: 'list',
+    result: (model) => jsonResult('The matching page.', schemaRef(resourceSchemaNames(model).page)),
+    problems: [400],
+    invoke: ({ manager, search, user }) => manager.list(search ?? {}, { user }),
+  },
+  {
+    name: 'get', action: 'read', mutates: false, method: 'get', path: '/:id',
+    summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n)`,
+    operationId: (one) => `get${one}`,
+    parameters: () => [{ name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one.' }],
+    conditional: 'If-None-Match',
+    result: resourceResult('The resource.'),
+    problems: [400, 404, 410],
+    invoke: (call) => call.manager.get(idOf(call), { user: call.user, ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}) }),
+  },
+  {
+    name: 'replace', action: 'update', mutates: true, method: 'put', path: '/:id',
+    summary: (model) => `Replace ${withArticle(model.name)} (new revision)`,
+    operationId: (one) => `replace${one}`,
+    parameters: draftParameter,
+    conditional: 'If-Match',
+    body: (model) => jsonBody(schemaRef(resourceSchemaNames(model).input)),
+    result: resourceResult('The resource after the write (a new revision unless nothing changed).'),
+    problems: WRITE_PROBLEMS,
+    invoke: (call) => call.manager.update(idOf(call), call.body as object, writeOptionsOf(call, draftOption(call.parameters))),
+  },
+  {
+    name: 'patch', action: 'update', mutates: true, method: 'patch', path: '/:id',
+    summary: (model) => `Patch ${withArticle(model.name)} with JSON Patch or JSON Merge Patch`,
+    operationId: (one) => `patch${one}`,
+    parameters: draftParameter,
+    conditional: 'If-Match',
+    body: (model) => ({
+      kind: 'patch',
+      description: 'A JSON Patch (RFC 6902) or a JSON Merge Patch (RFC 7396; plain JSON objects are merge patches too). Atomic: if any operation fails nothing is written.',
+      content: {
+        'application/json-patch+json': schemaRef('JsonPatch'),
+        'application/merge-patch+json': schemaRef(resourceSchemaNames(model).patch),
+        'application/json': schemaRef(resourceSchemaNames(model).patch),
+      },
+    }),
+    result: resourceResult('The resource after the patch.'),
+    problems: WRITE_PROBLEMS,
+    invoke: (call) => call.manager.patch(idOf(call), call.body, { ...writeOptionsOf(call, draftOption(call.parameters)), format: call.patchFormat ?? 'merge-patch' }),
+  },
+  {
+    name: 'delete', action: 'delete', mutates: true, method: 'delete', path: '/:id',
+    summary: (model) => `Delete ${withArticle(model.name)} (soft; ?purge=true deletes for good)`,
+    operationId: (one) => `delete${one}`,
+    parameters: () => [{ name: 'purge', in: 'query', kind: 'boolean', schema: { type: 'boolean', default: false }, description: 'Delete the resource and every revision for good (afterwards: 404) instead of soft-deleting it.' }],
+    conditional: 'If-Match',
+    result: () => ({ status: 204, kind: 'empty', description: 'Deleted.' }),
+    problems: [400, 404, 409, 410, 412],
+    invoke: async (call) => {
+      if (call.parameters.purge === true) await call.manager.purge(idOf(call), writeOptionsOf(call));
+      else await call.manager.delete(idOf(call), writeOptionsOf(call));
+    },
+  },
+  {
+    name: 'restore', action: 'restore', mutates: true, method: 'post', path: '/:id/restore',
+    summary: (model) => `Restore a deleted ${model.name}`,
+    operationId: (one) => `restore${one}`,
+    conditional: 'If-Match',
+    result: resourceResult('The restored resource (a live resource is returned unchanged).'),
+    problems: [400, 404, 409, 412],
+    invoke: (call) => call.manager.restore(idOf(call), writeOptionsOf(call)),
+  },
+  {
+    name: 'revisions', action: 'history', mutates: false, method: 'get', path: '/:id/revisions',
+    summary: (model) => `List the revisions of ${withArticle(model.name)}`,
+    operationId: (one) => `list${one}Revisions`,
+    parameters: (_model, limits) => pageParameters(limits),
+    result: () => jsonResult('Revisions, oldest first.', schemaRef('RevisionPage')),
+    problems: [400, 404, 410],
+    invoke: (call) => call.manager.revisions(idOf(call), { user: call.user, limit: call.parameters.limit as number | undefined, cursor: call.parameters.cursor as string | undefined }),
+  },
+  {
+    name: 'revision', action: 'history', mutates: false, method: 'get', path: '/:id/revisions/:n',
+    summary: (model) => `Read one revision of ${withArticle(model.name)} with its data`,
+    operationId: (one) => `get${one}Revision`,
+    parameters: () => [REVISION_NUMBER_PARAMETER],
+    result: () => jsonResult('The revision with its data.', schemaRef('RevisionWithData')),
+    problems: [400, 404, 410],
+    invoke: (call) => call.manager.revision(idOf(call), call.parameters.n as number, { user: call.user }),
+  },
+  {
+    name: 'diff', action: 'history', mutates: false, method: 'get', path: '/:id/diff',
+    summary: (model) => `JSON Patch between two revisions of ${withArticle(model.name)}`,
+    operationId: (one) => `diff${one}`,
+    parameters: () => (['from', 'to'] as const).map((name): OperationParameter => ({
+      name, in: 'query', kind: 'positiveInteger', required: true, schema: { type: 'integer', minimum: 1 }, description: `Revision number to diff ${name}.`,
+    })),
+    result: () => jsonResult('The JSON Patch that turns revision `from` into revision `to`.', schemaRef('JsonPatch')),
+    problems: [400, 404, 410],
+    invoke: (call) => call.manager.diff(idOf(call), call.parameters.from as number, call.parameters.to as number, { user: call.user }),
+  },
+  {
+    name: 'switch', action: 'switch', mutates: true, method: 'post', path: '/:id/switch/:n',
+    summary: (model) => `Make an older revision of ${withArticle(model.name)} current`,
+    operationId: (one) => `switch${one}`,
+    parameters: () => [REVISION_NUMBER_PARAMETER],
+    conditional: 'If-Match',
+    result: resourceResult('The resource with revision n current; the next write branches from it.'),
+    problems: [400, 404, 409, 410, 412, 422],
+    invoke: (call) => call.manager.switch(idOf(call), call.parameters.n as number, writeOptionsOf(call)),
+  },
+  {
+    name: 'publish', action: 'publish', mutates: true, method: 'post', path: '/:id/publish',
+    summary: (model) => `Publish the current draft of ${withArticle(model.name)}`,
+    operationId: (one) => `publish${one}`,
+    conditional: 'If-Match',
+    result: resourceResult('The resource with its draft made stable.'),
+    problems: [400, 404, 409, 410, 412],
+    invoke: (call) => call.manager.publish(idOf(call), writeOptionsOf(call)),
+  },
+];

@@ -1,0 +1,119 @@
+import type { Request, Response } from 'express';
+import {
+  PATCH_MEDIA_TYPES, StrataError,
+  type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type PatchFormat, type PluginContext, type ResourceModel,
+} from '../../lib/index.js';
+import { readNdjson, streamNdjson } from './ndjson.js';
+import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendJson, sendResource } from './request.js';
+
+/** The `Accept-Patch` header value (RFC 5789). */
+export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
+
+const COUNT_PARAMETERS = ['where', 'filter', 'q', 'deleted'];
+
+/**
+ * Serves one operation of the table over HTTP: reads its parameters (path and query, by kind), its
+ * search and its body, checks `If-Match` before the body is read (so a stale write is a 412 even
+ * with a bad body), makes the operation's one call and writes its result.
+ */
+export async function handleOperation(definition: OperationDefinition, model: ResourceModel, context: PluginContext, request: Request, response: Response): Promise<Response> {
+  const user = await context.currentUser(request);
+  const manager = context.manager(model.target as never);
+  const limits = context.options.limits;
+  const id = definition.path.includes(':id') ? request.params.id : undefined;
+  const parameters = readParameters(definition.parameters?.(model, limits) ?? [], request);
+  const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
+  const body = definition.body?.(model);
+  if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));
+  const call: OperationCall = {
+    model, manager, user, limits, parameters,
+    ...(id !== undefined ? { id } : {}),
+    ...(definition.search ? { search: readSearch(definition.search, request) } : {}),
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(body ? readBody(body, request, response) : {}),
+  };
+  const value = await definition.invoke(call);
+  return sendResult(definition, model, value, request, response, context);
+}
+
+/** Path and query parameters by their kind; a value that does not fit is a 400. */
+function readParameters(parameters: readonly OperationParameter[], request: Request): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const parameter of parameters) {
+    const raw = parameter.in === 'path' ? request.params[parameter.name] : request.query[parameter.name];
+    if (raw === undefined) {
+      if (parameter.required) throw StrataError.badRequest(`${parameter.name} is required`);
+      continue;
+    }
+    switch (parameter.kind) {
+      case 'positiveInteger': values[parameter.name] = positiveInteger(raw, parameter.name); break;
+      case 'boolean': values[parameter.name] = flag(raw, parameter.name); break;
+      case 'string':
+      case 'dateTime':
+        if (typeof raw !== 'string') throw StrataError.badRequest(`${parameter.name} must be one ${parameter.kind === 'dateTime' ? 'ISO-8601 date-time' : 'string'}`);
+        values[parameter.name] = raw;
+        break;
+    }
+  }
+  return values;
+}
+
+/** The search in the query string: all of it for a list (the manager checks it), the filters for a count. */
+function readSearch(kind: 'list' | 'count', request: Request): Record<string, unknown> {
+  const query = request.query as Record<string, unknown>;
+  if (kind === 'list') return query;
+  const unknown = Object.keys(query).filter((name) => !COUNT_PARAMETERS.includes(name));
+  if (unknown.length > 0) throw StrataError.badQuery(`unknown parameter(s) ${unknown.join(', ')}; _count takes ${COUNT_PARAMETERS.join(', ')}`);
+  return Object.fromEntries(COUNT_PARAMETERS.filter((name) => query[name] !== undefined).map((name) => [name, query[name]]));
+}
+
+/** The body in one of the media types the operation takes (else 415), parsed. */
+function readBody(body: OperationBody, request: Request, response: Response): { body: unknown; patchFormat?: PatchFormat } {
+  const types = Object.keys(body.content);
+  switch (body.kind) {
+    case 'json':
+      return { body: jsonBody(request, types) };
+    case 'ndjson': {
+      if (!types.includes(mediaType(request))) {
+        throw new StrataError('UNSUPPORTED_MEDIA_TYPE', `${request.path.split('/').pop()} takes ${types.join(' or ')}; got ${mediaType(request) || 'no Content-Type'}`);
+      }
+      return { body: readNdjson(request) };
+    }
+    case 'patch': {
+      const format = (PATCH_MEDIA_TYPES as Record<string, PatchFormat>)[mediaType(request)];
+      if (!format || !types.includes(mediaType(request))) {
+        response.setHeader('Accept-Patch', ACCEPT_PATCH);
+        throw new StrataError('UNSUPPORTED_MEDIA_TYPE', `PATCH takes ${types.join(', ')}; got ${mediaType(request) || 'no Content-Type'}`);
+      }
+      return { body: jsonBody(request, types), patchFormat: format };
+    }
+  }
+}
+
+/** Writes what the operation returned as its result kind says. */
+async function sendResult(definition: OperationDefinition, model: ResourceModel, value: unknown, request: Request, response: Response, context: PluginContext): Promise<Response> {
+  const result = definition.result(model);
+  switch (result.kind) {
+    case 'empty':
+      response.status(result.status).end();
+      return response;
+    case 'json':
+      return sendJson(response, result.status, value);
+    case 'ndjson':
+      return streamNdjson(response, value as AsyncIterator<unknown>, context.logger);
+    case 'resource': {
+      const resource = value as { id: string; _meta: { etag: string } };
+      const headers: Record<string, string> = {};
+      if (result.location) headers.Location = `${request.baseUrl}/${model.names.path}/${encodeURIComponent(resource.id)}`;
+      if (definition.method === 'get') {
+        response.setHeader('Accept-Patch', ACCEPT_PATCH);
+        if (definition.conditional === 'If-None-Match' && notModified(request, resource._meta.etag)) {
+          response.setHeader('ETag', resource._meta.etag);
+          response.status(304).end();
+          return response;
+        }
+      }
+      return sendResource(response, result.status, value as never, headers);
+    }
+  }
+}
