@@ -15,7 +15,7 @@ export { StrataNotificationChannel } from './notifications.js';
 export { JOBS_TABLE, JOB_LOGS_TABLE } from './schema.js';
 
 /**
- * The jobs plugin: runs `@Job` resources on Agenda over the app's own database (DESIGN.md section 6).
+ * The jobs plugin: runs `@Job` resources on Agenda over the app's own database (docs/jobs.md).
  * It keeps a queue table, queues each job in the transaction that creates it, adds the `rerun`,
  * `cancel` and `logs` routes (with the REST plugin), and runs a worker in this process unless
  * `worker: false` (then `strata worker <entry>` processes run the jobs).

@@ -4,7 +4,7 @@ import type { JobsRuntime } from './runtime.js';
 
 /**
  * The REST routes of a job resource, added below its collection: create with `?runAt=`, `rerun`,
- * `cancel` and `logs` (DESIGN.md section 6). Each is one manager call; the logs route reads the
+ * `cancel` and `logs` (docs/jobs.md). Each is one manager call; the logs route reads the
  * job through the manager first, so read hooks and permissions apply to its logs too.
  */
 export function jobRoutes(model: ResourceModel, runtime: JobsRuntime): RouteDefinition[] {
