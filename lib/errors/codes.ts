@@ -1,4 +1,4 @@
-/** The stable error codes of the public contract (DESIGN.md section 4), with their HTTP status and title. */
+/** The stable error codes of the public contract (docs/errors.md), with their HTTP status and title. */
 export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, title: 'Bad request' },
   VALIDATION_FAILED: { status: 422, title: 'Validation failed' },

@@ -111,7 +111,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     });
   }
 
-  /** Searches resources (DESIGN.md section 3). */
+  /** Searches resources (docs/search.md). */
   list(query: QueryInput = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async () => {
       const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model));

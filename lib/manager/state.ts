@@ -36,7 +36,7 @@ export interface StoredRevision {
   createdBy: string | null;
 }
 
-/** `_meta` of a resource in its JSON representation (DESIGN.md section 2). */
+/** `_meta` of a resource in its JSON representation (docs/resources-and-revisions.md). */
 export interface ResourceMeta {
   revision: number;
   revisionId: string;

@@ -71,6 +71,6 @@ export interface ResourceModel {
   readonly indexedFields: readonly FieldModel[];
   readonly textFields: readonly FieldModel[];
   readonly versioning: VersioningModel;
-  /** Set for `@Job` resources: each created resource is a background job (DESIGN.md section 6). */
+  /** Set for `@Job` resources: each created resource is a background job (docs/jobs.md). */
   readonly job?: JobModel;
 }

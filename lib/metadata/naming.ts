@@ -22,23 +22,29 @@ export function pluralize(word: string): string {
   return word + 's';
 }
 
-/** Words that begin with a vowel letter but a consonant sound ('a User', 'a European'). */
-const CONSONANT_SOUND = /^(u[bcfhjkqrstn][aeiou]|use|uni|eu|ewe|one|once|ur[aeiou])/i;
-/** Words that begin with a consonant letter but a vowel sound ('an Hour', 'an Honest'). */
-const VOWEL_SOUND = /^(hour|honest|honor|honour|heir)/i;
-/** Letters whose name begins with a vowel sound, for initialisms ('an SMS', 'an FAQ', 'a URL'). */
-const VOWEL_SOUND_LETTERS = /^[aefhilmnorsx]/i;
+/** Letters whose spoken name begins with a vowel sound: "an S", "an HTML page". */
+const LETTERS_SAID_WITH_A_VOWEL = 'AEFHILMNORSX';
+/** Words that begin with a vowel letter but a consonant sound: "a user", "a unicorn", "a euro", "a one-off". */
+const VOWEL_LETTER_CONSONANT_SOUND = /^(?:uni(?![nm])|usa|use|usu|uti|uto|ura|uro|ubi|eu|one)/i;
+/** Words that begin with a silent h: "an hour", "an honest…", "an heir". */
+const SILENT_H = /^(?:hour|honest|honou?r|heir)/i;
 
 /**
- * The indefinite article and `name`, by how the name is spoken: `a User`, `an Author`, `an Hour`,
- * `an SMS` (an all-capitals initialism is spelled out letter by letter), `a URL`.
- * @example withArticle('User') // 'a User'
+ * `name` with the indefinite article descriptions put before it, by a small set of rules:
+ * 1. an initialism (a capital not followed by a lowercase letter: `SMS`, `HTMLPage`, `URL`) is read
+ *    letter by letter, so `an` goes before A, E, F, H, I, L, M, N, O, R, S and X: `an SMS`, `a URL`;
+ * 2. a word takes `an` when it begins with a vowel letter (`an Author`, `an Uncle`) unless that
+ *    letter sounds like "you" or "w" (`a User`, `a Unicorn`, `a Utility`, `a Euro`, `a OneTimeCode`;
+ *    but `an Uninstall`), or when it begins with a silent h (`an Hour`, `an Honor`, `an Heir`);
+ * 3. anything else takes `a` (`a Book`, `a Hotel`).
+ * Spelling cannot tell every sound (`a Euler` should be `an Euler`); these rules cover the usual names.
  */
 export function withArticle(name: string): string {
-  const initialism = /^[A-Z]{2,}(?![a-z])/.test(name);
-  let vowel: boolean;
-  if (initialism) vowel = VOWEL_SOUND_LETTERS.test(name);
-  else if (VOWEL_SOUND.test(name)) vowel = true;
-  else vowel = /^[aeiou]/i.test(name) && !CONSONANT_SOUND.test(name);
-  return `${vowel ? 'an' : 'a'} ${name}`;
+  return `${startsWithVowelSound(name) ? 'an' : 'a'} ${name}`;
+}
+
+function startsWithVowelSound(name: string): boolean {
+  if (/^[A-Z](?![a-z])/.test(name)) return LETTERS_SAID_WITH_A_VOWEL.includes(name.charAt(0));
+  if (SILENT_H.test(name)) return true;
+  return /^[aeiou]/i.test(name) && !VOWEL_LETTER_CONSONANT_SOUND.test(name);
 }

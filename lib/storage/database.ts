@@ -5,6 +5,7 @@ import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
 import type { AbstractSqlConnection, Knex } from '@mikro-orm/knex';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { BootstrapError } from '../errors/index.js';
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 
 /** Where the database is, parsed from a URL such as `sqlite:./data/strata.sqlite`, `sqlite::memory:` or `postgres://…`. */
@@ -14,15 +15,15 @@ export interface DatabaseLocation {
   target: string;
 }
 
-/** Parses a Strata database URL; an unknown scheme is a clear error. */
+/** Parses a Strata database URL; an unknown scheme is a BootstrapError that says which URLs work. */
 export function parseDatabaseUrl(url: string): DatabaseLocation {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!path) throw new Error(`Database URL "${url}" names no file; use sqlite:./data/strata.sqlite or sqlite::memory:`);
+    if (!path) throw new BootstrapError([`Database URL "${url}" names no file; use sqlite:./data/strata.sqlite or sqlite::memory:`]);
     return { dialect: sqliteDialect, target: path === ':memory:' ? ':memory:' : resolve(path) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) return { dialect: postgresDialect, target: url };
-  throw new Error(`Database URL "${url}" is not supported; use sqlite:<file>, sqlite::memory: or postgres://…`);
+  throw new BootstrapError([`Database URL "${url}" is not supported; use sqlite:<file>, sqlite::memory: or postgres://…`]);
 }
 
 /**

@@ -29,7 +29,7 @@ function jobLogReader(context: PluginContext): (() => JobLogReader) | undefined 
 }
 
 /**
- * The GraphQL plugin: a type-graphql schema generated from the models (DESIGN.md section 5) served
+ * The GraphQL plugin: a type-graphql schema generated from the models (docs/graphql.md) served
  * at `/graphql` over HTTP with graphql-http, and GraphiQL from local files when a browser opens it.
  * Every resolver makes one ResourceManager call, so validation, revisions and hooks hold as over REST.
  * @example await bootstrap(app, { resources: [User], plugins: [restPlugin(), graphqlPlugin({ maxDepth: 10 })] });

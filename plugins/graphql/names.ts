@@ -67,8 +67,3 @@ function isEnumValueName(name: string): boolean {
   // type-graphql drops enum keys that parse as numbers; GraphQL forbids true, false and null.
   return isGraphQLName(name) && Number.isNaN(parseInt(name, 10)) && !['true', 'false', 'null'].includes(name);
 }
-
-/** `Author` → `an Author`, `Article` → `an Article`, `User` → `a User` (by the first letter, which is close enough for descriptions). */
-export function withArticle(name: string): string {
-  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
-}

@@ -1,10 +1,10 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity/cjs';
-import { StrataError, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/index.js';
+import { StrataError, withArticle, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/index.js';
 import type { QueryLimits } from '../../lib/query/index.js';
 import { given, plainInput, whereInput } from './arguments.js';
 import type { RevisionLoaders } from './loaders.js';
-import { upperFirst, withArticle, type NameRegistry } from './names.js';
+import { upperFirst, type NameRegistry } from './names.js';
 import { namedClass, type ResourceTypes } from './resource-types.js';
 import { DateTimeScalar } from './scalars.js';
 import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type TypeThunk } from './shared-types.js';
@@ -79,7 +79,7 @@ export function pagedComplexity(limits: QueryLimits) {
 }
 
 /**
- * Generates the resolver class of one resource: the queries and mutations of DESIGN.md section 5
+ * Generates the resolver class of one resource: the queries and mutations of docs/graphql.md
  * and the `revisions` field. Each resolver turns its arguments into exactly one manager call; the
  * rules (validation, revisions, hooks, permissions) live in the manager.
  */
@@ -216,7 +216,7 @@ interface ResolverKit {
 }
 
 /**
- * The operations of a `@Job` resource (DESIGN.md section 6): `rerunX` and `cancelX`, one manager
+ * The operations of a `@Job` resource (docs/jobs.md): `rerunX` and `cancelX`, one manager
  * call each (`manager.jobs.rerun/cancel`, so the `rerun`/`cancel` hooks and REST's codes apply),
  * and `xLogs`, which reads the job through the manager first (read hooks and permissions apply to
  * its logs, NOT_FOUND/GONE as over REST) and then its page of the log store, as REST's logs route does.

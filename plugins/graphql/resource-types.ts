@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { JOB_STATUSES, type FieldModel, type FieldType, type ResourceModel } from '../../lib/index.js';
+import { JOB_STATUSES, withArticle, type FieldModel, type FieldType, type ResourceModel } from '../../lib/index.js';
 import { jobQueryFields, queryableFields, type QueryableField } from '../../lib/query/index.js';
-import { enumValueNames, NameRegistry, upperFirst, withArticle } from './names.js';
+import { enumValueNames, NameRegistry, upperFirst } from './names.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
 import {
   filterInputType, JOB_LOG_TYPE_NAMES, JobLogPageType, ResourceMetaType, SCALAR_FILTERS, SHARED_TYPE_NAMES, type TypeThunk,

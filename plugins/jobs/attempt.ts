@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Job as AgendaJob } from 'agenda';
-import type { JobContext, JobLogLevel, JobState, ResourceModel } from '../../lib/index.js';
+import { StrataError, type JobContext, type JobLogLevel, type JobState, type ResourceModel } from '../../lib/index.js';
 import type { QueueJob } from './rows.js';
 import type { JobsRuntime } from './runtime.js';
 
@@ -38,13 +38,13 @@ export class Attempt {
       signal: this.controller.signal,
       attempt: this.job.attempts,
       log: (message, level = 'info') => {
-        if (!LEVELS.includes(level)) throw new TypeError(`ctx.log level must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
+        if (!LEVELS.includes(level)) throw new StrataError('INTERNAL', `ctx.log level must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
         const text = typeof message === 'string' ? message : format(message);
         return this.enqueueWrite(() => this.runtime.logs.append(this.model.name, this.id, this.job.attempts, level, text));
       },
       progress: (percent) => {
         if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-          throw new RangeError(`ctx.progress takes a number from 0 to 100, got ${String(percent)}`);
+          throw new StrataError('INTERNAL', `ctx.progress takes a number from 0 to 100, got ${String(percent)}`);
         }
         return this.enqueueWrite(async () => {
           await this.runtime.context.manager(this.model.target as never).jobs!.progress(this.id, this.job, percent);

@@ -4,7 +4,7 @@ import {
 } from 'agenda';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Database, Row } from '../../lib/index.js';
+import { StrataError, type Database, type Row } from '../../lib/index.js';
 import { dataMatch, filterOf, millis, orderBy, placeholders, rowToJob, TABLE, uniqueMatch, type QueueJob } from './rows.js';
 
 /** A job resource's queue entry, as the jobs plugin writes it in the resource's own transaction. */
@@ -148,13 +148,13 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
-    if (!job._id) throw new Error('Cannot save job state without job ID');
+    if (!job._id) throw new StrataError('INTERNAL', 'Cannot save job state without job ID');
     const { sql, params } = this.claimGuard(job);
     const changed = await this.database.run(`UPDATE ${TABLE} SET "locked_at" = ?, "next_run_at" = ?, "last_run_at" = ?, "progress" = ?, "fail_reason" = ?,
       "fail_count" = ?, "failed_at" = ?, "last_finished_at" = ?, "last_modified_by" = ? WHERE "id" = ? AND "name" = ?${sql}`,
     [millis(job.lockedAt), millis(job.nextRunAt), millis(job.lastRunAt), job.progress ?? null, job.failReason ?? null, job.failCount ?? null,
       millis(job.failedAt), millis(job.lastFinishedAt), options?.lastModifiedBy ?? null, String(job._id), job.name, ...params]);
-    if (changed !== 1) throw new Error(`job ${job._id} (${job.name}) cannot be updated: it was removed, or claimed again after its lock expired`);
+    if (changed !== 1) throw StrataError.conflict(`job ${job._id} (${job.name}) cannot be updated: it was removed, or claimed again after its lock expired`);
   }
 
   async lockJob(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<JobParameters | undefined> {

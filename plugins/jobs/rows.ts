@@ -1,5 +1,5 @@
 import { toJobId, type JobParameters, type JobsSort, type RemoveJobsOptions } from 'agenda';
-import type { Database, Row } from '../../lib/index.js';
+import { StrataError, type Database, type Row } from '../../lib/index.js';
 import { JOBS_TABLE } from './schema.js';
 
 /** The quoted queue table name. */
@@ -130,7 +130,7 @@ export function uniqueMatch(database: Database, unique: Record<string, unknown>)
       continue;
     }
     const column = key.replace(/([A-Z])/g, '_$1').toLowerCase();
-    if (!UNIQUE_COLUMNS.has(column)) throw new Error(`unique key ${key} is neither data.<path> nor a job field (${[...UNIQUE_COLUMNS].join(', ')})`);
+    if (!UNIQUE_COLUMNS.has(column)) throw new StrataError('INTERNAL', `unique key ${key} is neither data.<path> nor a job field (${[...UNIQUE_COLUMNS].join(', ')})`);
     conditions.push(`"${column}" = ?`);
     params.push(value);
   }

@@ -1,5 +1,5 @@
 import { constant, exponential, type Job as AgendaJob } from 'agenda';
-import { isStrataError, type JobModel, type JobState, type ResourceModel, type ResourceView } from '../../lib/index.js';
+import { isStrataError, StrataError, type JobModel, type JobState, type ResourceModel, type ResourceView } from '../../lib/index.js';
 import { Attempt } from './attempt.js';
 import type { QueueJob } from './rows.js';
 import { JobAbortedError, type JobsRuntime } from './runtime.js';
@@ -146,10 +146,10 @@ function storableResult(result: unknown): unknown {
   try {
     text = JSON.stringify(result);
   } catch (error) {
-    throw new Error(`the handler returned a result that is not JSON: ${(error as Error).message}`);
+    throw new StrataError('INTERNAL', `the handler returned a result that is not JSON: ${(error as Error).message}`);
   }
   if (text === undefined) return null;
-  if (text.includes('\\u0000')) throw new Error('the handler returned a result holding the NUL character (U+0000), which cannot be stored');
+  if (text.includes('\\u0000')) throw new StrataError('INTERNAL', 'the handler returned a result holding the NUL character (U+0000), which cannot be stored');
   return JSON.parse(text);
 }
 

@@ -37,7 +37,7 @@ class Profile {
 
 const CONTACT = 'id name email title age bio _meta { revision revisionId revisionCount etag status deleted schemaVersion createdAt createdBy updatedAt updatedBy }';
 
-/** Every query and mutation of DESIGN.md section 5 over HTTP, with the semantics REST has (on the shared Contact). */
+/** Every query and mutation of docs/graphql.md over HTTP, with the semantics REST has (on the shared Contact). */
 describe('GraphQL queries and mutations', () => {
   let app: TestApp;
   before(async () => {
