@@ -42,7 +42,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   try {
     parseDatabaseUrl(resolved.database);
   } catch (error) {
-    problems.push((error as Error).message);
+    problems.push(...(error instanceof BootstrapError ? error.problems : [(error as Error).message]));
   }
   problems.push(...resolved.problems, ...pluginProblems, ...unconsumedTraitProblems(models, plugins));
   if (problems.length > 0) throw new BootstrapError(problems);
