@@ -2,13 +2,13 @@
  * The `strata` package: the core API plus the built-in plugins, and a `bootstrap` that adds the
  * default plugins to the listed ones. (lib/ never imports plugins/; this file joins them.)
  */
-import { bootstrap as bootstrapCore, isJobResource, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/index.js';
+import { bootstrap as bootstrapCore, isJobResource, type BootstrapOptions, type Strata, type StrataPlugin } from './lib/plugin-api.js';
 import { restPlugin } from './plugins/rest/index.js';
 import { graphqlPlugin } from './plugins/graphql/index.js';
 import { openApiPlugin } from './plugins/openapi/index.js';
 import { jobsPlugin } from './plugins/jobs/index.js';
 
-export * from './lib/index.js';
+export * from './lib/plugin-api.js';
 export { restPlugin, type RestOptions } from './plugins/rest/index.js';
 export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugins/graphql/index.js';
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';

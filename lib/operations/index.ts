@@ -3,7 +3,7 @@ export {
   type Action, type HttpMethod, type ParameterKind, type OperationParameter, type OperationBody, type OperationResult,
   type OperationCall, type OperationDefinition,
 } from './types.js';
-export { OperationTable, operationIdOf, type AddOperationOptions } from './table.js';
+export { operationIdOf, type AddOperationOptions } from './table.js';
 export {
   RESOURCE_OPERATIONS, PATCH_MEDIA_TYPES, NDJSON_MEDIA_TYPES, REVISION_NUMBER_PARAMETER,
   draftOption, draftParameter, pageParameters, jsonBody, jsonResult, resourceResult, idOf,

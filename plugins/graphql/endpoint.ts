@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs } from 'graphql-http';
-import { isStrataError, type CurrentUser, type Logger } from '../../lib/index.js';
+import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import { limitError, type RequestLimits } from './limits.js';

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isStrataError, type Logger, type StrataError } from '../../lib/index.js';
+import { isStrataError, type Logger, type StrataError } from '../../lib/plugin-api.js';
 
 /**
  * The one place errors become what GraphQL clients see. Every error carries `extensions.code`, one

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { definePlugin, type PluginContext, type ResourceManager, type StrataPlugin } from '../../lib/index.js';
+import { definePlugin, type PluginContext, type ResourceManager, type StrataPlugin } from '../../lib/plugin-api.js';
 import { graphqlEndpoint } from './endpoint.js';
 import { mountGraphiql } from './graphiql.js';
 import { resolveGraphQLOptions, type GraphQLOptions } from './options.js';

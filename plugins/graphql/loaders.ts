@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { CurrentUser, Page, ResourceManager, RevisionEntry } from '../../lib/index.js';
+import type { CurrentUser, Page, ResourceManager, RevisionEntry } from '../../lib/plugin-api.js';
 
 /**
  * Per-request batching of revision lists: every `revisions` field resolved in the same tick (one

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity/cjs';
-import { StrataError, withArticle, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/index.js';
-import type { QueryLimits } from '../../lib/query/index.js';
+import { StrataError, withArticle, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/plugin-api.js';
+import type { QueryLimits } from '../../lib/plugin-api.js';
 import { given, plainInput, whereInput } from './arguments.js';
 import type { RevisionLoaders } from './loaders.js';
 import { upperFirst, type NameRegistry } from './names.js';

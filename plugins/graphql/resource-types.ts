@@ -1,6 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { JOB_STATUSES, withArticle, type FieldModel, type FieldType, type ResourceModel } from '../../lib/index.js';
-import { jobQueryFields, queryableFields, type QueryableField } from '../../lib/query/index.js';
+import { JOB_STATUSES, withArticle, type FieldModel, type FieldType, type ResourceModel } from '../../lib/plugin-api.js';
+import { jobQueryFields, queryableFields, type QueryableField } from '../../lib/plugin-api.js';
 import { enumValueNames, NameRegistry, upperFirst } from './names.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
 import {

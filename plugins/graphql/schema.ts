@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
-import type { ResourceManager, ResourceModel } from '../../lib/index.js';
-import type { QueryLimits } from '../../lib/query/index.js';
+import type { ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
+import type { QueryLimits } from '../../lib/plugin-api.js';
 import { NameRegistry } from './names.js';
 import { ResourceTypeFactory } from './resource-types.js';
 import { buildResolver, type JobLogReader } from './resolvers.js';

@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { operatorsFor, type QueryableKind } from '../../lib/query/index.js';
+import { operatorsFor, type QueryableKind } from '../../lib/plugin-api.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
 
 /** What type-graphql decorators take as a type: a thunk returning a class, scalar, enum object or `[type]`. */

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { Job as AgendaJob } from 'agenda';
-import { StrataError, type JobContext, type JobLogLevel, type JobState, type ResourceModel } from '../../lib/index.js';
+import { StrataError, type JobContext, type JobLogLevel, type JobState, type ResourceModel } from '../../lib/plugin-api.js';
 import type { QueueJob } from './rows.js';
 import type { JobsRuntime } from './runtime.js';
 

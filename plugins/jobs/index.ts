@@ -1,4 +1,4 @@
-import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/index.js';
+import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/plugin-api.js';
 import { isJobModel, jobOperations } from './operations.js';
 import { resolveJobsOptions, type JobsOptions } from './options.js';
 import { registerQueueHooks } from './queue.js';

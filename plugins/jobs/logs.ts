@@ -1,4 +1,4 @@
-import { StrataError, type Database, type JobLogLevel } from '../../lib/index.js';
+import { StrataError, type Database, type JobLogLevel } from '../../lib/plugin-api.js';
 import { JOB_LOGS_TABLE } from './schema.js';
 
 /** One stored log line, as `GET /<jobs>/:id/logs` returns it. */

@@ -1,6 +1,6 @@
 import { BaseNotificationChannel, type JobNotification } from 'agenda';
 import pg from 'pg';
-import type { Database, Logger } from '../../lib/index.js';
+import type { Database, Logger } from '../../lib/plugin-api.js';
 import type { TimerTracker } from './timers.js';
 
 /** The PostgreSQL channel new jobs are announced on. */

@@ -1,7 +1,7 @@
 import {
   draftOption, draftParameter, idOf, jsonResult, NEXT_CURSOR, pageParameters, resourceResult, resourceSchemaNames, schemaRef, StrataError, withArticle, writeOptionsOf,
   type OperationDefinition, type ResourceModel, type SchemaObject,
-} from '../../lib/index.js';
+} from '../../lib/plugin-api.js';
 import type { JobsRuntime } from './runtime.js';
 
 const DATE_TIME: SchemaObject = { type: 'string', format: 'date-time' };

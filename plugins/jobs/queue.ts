@@ -1,4 +1,4 @@
-import type { HookContext, JobState, PluginContext, ResourceModel, ResourceView } from '../../lib/index.js';
+import type { HookContext, JobState, PluginContext, ResourceModel, ResourceView } from '../../lib/plugin-api.js';
 import type { JobsRuntime } from './runtime.js';
 
 /**

@@ -4,7 +4,7 @@ import {
 } from 'agenda';
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { StrataError, type Database, type Row } from '../../lib/index.js';
+import { StrataError, type Database, type Row } from '../../lib/plugin-api.js';
 import { dataMatch, filterOf, millis, orderBy, placeholders, rowToJob, TABLE, uniqueMatch, type QueueJob } from './rows.js';
 
 /** A job resource's queue entry, as the jobs plugin writes it in the resource's own transaction. */

@@ -1,5 +1,5 @@
 import { toJobId, type JobParameters, type JobsSort, type RemoveJobsOptions } from 'agenda';
-import { StrataError, type Database, type Row } from '../../lib/index.js';
+import { StrataError, type Database, type Row } from '../../lib/plugin-api.js';
 import { JOBS_TABLE } from './schema.js';
 
 /** The quoted queue table name. */

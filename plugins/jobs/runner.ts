@@ -1,5 +1,5 @@
 import { constant, exponential, type Job as AgendaJob } from 'agenda';
-import { isStrataError, StrataError, type JobModel, type JobState, type ResourceModel, type ResourceView } from '../../lib/index.js';
+import { isStrataError, StrataError, type JobModel, type JobState, type ResourceModel, type ResourceView } from '../../lib/plugin-api.js';
 import { Attempt } from './attempt.js';
 import type { QueueJob } from './rows.js';
 import { JobAbortedError, type JobsRuntime } from './runtime.js';

@@ -1,4 +1,4 @@
-import type { Logger, PluginContext, ResourceModel } from '../../lib/index.js';
+import type { Logger, PluginContext, ResourceModel } from '../../lib/plugin-api.js';
 import { JobLogStore } from './logs.js';
 import { StrataNotificationChannel } from './notifications.js';
 import type { ResolvedJobsOptions } from './options.js';

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { Dialect } from '../../lib/index.js';
+import type { Dialect } from '../../lib/plugin-api.js';
 
 /** The queue: one row per queued or running job resource, plus one per `every` schedule (Agenda's job documents). */
 export const JOBS_TABLE = 'strata_jobs';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Agenda, type Job as AgendaJob } from 'agenda';
-import type { ResourceModel } from '../../lib/index.js';
+import type { ResourceModel } from '../../lib/plugin-api.js';
 import { StrataAgendaBackend } from './backend.js';
 import { jobProcessor } from './runner.js';
 import { scheduleName, type JobsRuntime } from './runtime.js';

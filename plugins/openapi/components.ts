@@ -1,4 +1,4 @@
-import { ERROR_CODES, schemaRef, type ErrorCode } from '../../lib/index.js';
+import { ERROR_CODES, schemaRef, type ErrorCode } from '../../lib/plugin-api.js';
 import type { HeaderObject, ParameterObject, ReferenceObject, ResponseObject } from './types.js';
 
 /** Problem statuses a route can name; each is a `components.responses` entry. */

@@ -1,7 +1,7 @@
 import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
   type PluginOperations, type QueryLimits, type ResourceModel,
-} from '../../lib/index.js';
+} from '../../lib/plugin-api.js';
 import { sharedHeaders, sharedParameters, sharedResponses } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
 import type { OpenApiDocument, ServerObject } from './types.js';

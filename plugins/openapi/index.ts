@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/index.js';
+import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/plugin-api.js';
 import { buildOpenApiDocument } from './document.js';
 import { mountSwaggerUi } from './swagger-ui.js';
 import type { OpenApiDocument, ServerObject } from './types.js';

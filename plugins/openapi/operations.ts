@@ -1,7 +1,7 @@
 import {
   operationIdOf, resourceSchemaNames, searchParameters,
   type OperationDefinition, type OperationParameter, type QueryLimits, type ResourceModel,
-} from '../../lib/index.js';
+} from '../../lib/plugin-api.js';
 import { HEADER_PARAMETERS, problemResponse, RESPONSE_HEADERS, type ProblemStatus } from './components.js';
 import type { OperationObject, ParameterObject, ReferenceObject, RequestBodyObject, ResponseObject } from './types.js';
 

@@ -3,7 +3,7 @@
  * objects, kept loose on purpose: any keyword of the dialect may appear.
  */
 
-import type { SchemaObject } from '../../lib/index.js';
+import type { SchemaObject } from '../../lib/plugin-api.js';
 
 export type { SchemaObject };
 

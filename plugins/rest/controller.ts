@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
-import type { Logger, PluginContext, ResourceModel } from '../../lib/index.js';
+import type { Logger, PluginContext, ResourceModel } from '../../lib/plugin-api.js';
 import { handleOperation } from './operation-handler.js';
 import { sendProblem } from './problem.js';
 

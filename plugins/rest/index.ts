@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { getMetadataArgsStorage, useExpressServer } from 'routing-controllers';
-import { definePlugin, type StrataPlugin } from '../../lib/index.js';
+import { definePlugin, type StrataPlugin } from '../../lib/plugin-api.js';
 import { buildController, type BodyLimits } from './controller.js';
 import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
 

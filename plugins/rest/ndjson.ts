@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { StrataError, type Logger } from '../../lib/index.js';
+import { StrataError, type Logger } from '../../lib/plugin-api.js';
 
 /**
  * Streams records one JSON document per line, so memory stays flat however many there are. The

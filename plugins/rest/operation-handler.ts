@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import {
   PATCH_MEDIA_TYPES, StrataError,
   type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type PatchFormat, type PluginContext, type ResourceModel,
-} from '../../lib/index.js';
+} from '../../lib/plugin-api.js';
 import { readNdjson, streamNdjson } from './ndjson.js';
 import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendJson, sendResource } from './request.js';
 

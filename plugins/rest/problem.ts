@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ERROR_CODES, isStrataError, StrataError, type ErrorCode, type Logger } from '../../lib/index.js';
+import { ERROR_CODES, isStrataError, StrataError, type ErrorCode, type Logger } from '../../lib/plugin-api.js';
 import { sendText } from './request.js';
 
 /** RFC 9457 problem details as Strata sends them. */

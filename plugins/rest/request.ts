@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { parseEntityTags, StrataError, type ResourceView } from '../../lib/index.js';
+import { parseEntityTags, StrataError, type ResourceView } from '../../lib/plugin-api.js';
 
 /** The media type of the request body without parameters, lowercased ('' when there is none). */
 export function mediaType(request: Request): string {

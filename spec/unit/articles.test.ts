@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { withArticle } from '../../lib/index.js';
+import { withArticle } from '../../lib/plugin-api.js';
 
 /** Each name with the article the rules of `withArticle` give it. */
 function expectArticles(expected: Record<string, 'a' | 'an'>): void {

@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import { Field, Indexed, Job, Ref, Resource, Versioned } from '../../decorators/index.js';
 import { buildModels } from '../../lib/metadata/builder.js';
-import type { ResourceManager, ResourceModel } from '../../lib/index.js';
+import type { ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
 import { plainInput, whereInput } from '../../plugins/graphql/arguments.js';
 import { PreparedDocuments } from '../../plugins/graphql/documents.js';
 import { aliasLimitRule, depthLimitRule, queryComplexity } from '../../plugins/graphql/limits.js';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { definePlugin, HookRegistry, type HookContext, type StrataPlugin } from '../../lib/index.js';
+import { definePlugin, HookRegistry, type HookContext, type StrataPlugin } from '../../lib/plugin-api.js';
 import { collectPluginProblems, orderPlugins, runPhase } from '../../lib/plugin/runner.js';
 import type { PluginContext } from '../../lib/plugin/context.js';
 

@@ -1,0 +1,19 @@
+/**
+ * The plugin API, published as `strata/plugin`: everything the built-in plugins use, so a user's
+ * own plugin can do all they do (docs/plugins-and-hooks.md). It includes the user's API.
+ */
+export * from './index.js';
+export type { PluginContext, PluginOperations, UserResolver } from './plugin/context.js';
+export type { ModelTrait } from './plugin/traits.js';
+export type { Logger } from './logger.js';
+export type { Database, Row } from './storage/database.js';
+export type { Dialect } from './storage/dialect.js';
+export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
+export { parseEntityTags } from './manager/preconditions.js';
+export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
+export type { JobModel } from './metadata/job.js';
+export { isJobResource } from './metadata/args-store.js';
+export { withArticle } from './metadata/naming.js';
+export { queryableFields, jobQueryFields, operatorsFor, type QueryLimits, type QueryableField, type QueryableKind } from './query/index.js';
+export * from './operations/index.js';
+export * from './schema/index.js';
