@@ -2,7 +2,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import type { HookRegistry } from '../manager/hooks.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
 import type { Logger } from '../logger.js';
-import type { ResolvedOptions } from '../config.js';
+import type { ResolvedOptions } from '../resolved-options.js';
 import type { EntitySchema } from '@mikro-orm/core';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
