@@ -1,5 +1,5 @@
 import { argsFor } from '../lib/metadata/args-store.js';
-import type { JobOptions } from '../lib/metadata/job.js';
+import type { JobOptions } from '../lib/metadata/job-model.js';
 
 /**
  * Makes a `@Resource` a background job: creating one stores it and queues it in the same

@@ -2,6 +2,7 @@ import type { StrataPlugin } from './plugin/definePlugin.js';
 import type { CurrentUser } from './manager/context.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import type { QueryLimits } from './query/index.js';
+import type { ResolvedOptions } from './resolved-options.js';
 
 /** Options of `bootstrap(app, options)`. */
 export interface BootstrapOptions {
@@ -24,23 +25,16 @@ export interface BootstrapOptions {
   logLevel?: LogLevel;
 }
 
-/** Options with environment variables and defaults applied. */
-export interface ResolvedOptions {
-  resources: Function[];
-  database: string;
+/** Resolved options plus the plugins to run, which only bootstrap reads. */
+export interface ResolvedBootstrapOptions extends ResolvedOptions {
   plugins?: StrataPlugin[];
-  currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
-  limits: QueryLimits;
-  logLevel: LogLevel;
-  /** Problems with the options themselves. */
-  problems: string[];
 }
 
 /** The default database: a SQLite file under ./data. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/strata.sqlite';
 
 /** Applies environment variables and defaults; problems are collected, not thrown. */
-export function resolveOptions(options: BootstrapOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+export function resolveOptions(options: BootstrapOptions, environment: NodeJS.ProcessEnv = process.env): ResolvedBootstrapOptions {
   const problems: string[] = [];
   const whole = (name: string, value: number | undefined, fallback: number): number => {
     const raw = value ?? (environment[name] !== undefined ? Number(environment[name]) : fallback);

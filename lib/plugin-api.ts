@@ -11,7 +11,7 @@ export type { Dialect } from './storage/dialect.js';
 export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
 export { parseEntityTags } from './manager/preconditions.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
-export type { JobModel } from './metadata/job.js';
+export type { JobModel } from './metadata/job-model.js';
 export { isJobResource } from './metadata/args-store.js';
 export { withArticle } from './metadata/naming.js';
 export { queryableFields, jobQueryFields, operatorsFor, type QueryLimits, type QueryableField, type QueryableKind } from './query/index.js';

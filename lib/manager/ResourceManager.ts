@@ -1,7 +1,9 @@
 import { prefixErrorPaths, StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
+import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
 import { ResourceStore } from '../storage/resource-store.js';
+import type { StoredState } from '../storage/rows.js';
 import { compileQuery, encodeCursor, jobQueryFields, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
 import { userId, type CallOptions, type WriteOptions } from './context.js';
 import { contentHash } from './hash.js';
@@ -11,10 +13,7 @@ import { carryJobState, checkImportedJobState, checkSwitchKeepsJobState, initial
 import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
-import {
-  etagOf, revisionEtag, toRevisionEntry, toView, upgrade,
-  type ResourceView, type RevisionEntry, type StoredState,
-} from './state.js';
+import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.js';
 import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';

@@ -1,11 +1,14 @@
 import { StrataError } from '../errors/index.js';
+import type { JobState } from '../metadata/job-model.js';
 import type { ResourceModel } from '../metadata/model.js';
+import type { ResourceView } from '../metadata/views.js';
 import type { ResourceStore } from '../storage/resource-store.js';
+import type { StoredState } from '../storage/rows.js';
 import type { CallOptions, WriteOptions } from './context.js';
 import type { HookName } from './hooks.js';
-import { cancelState, jobStateOf, rerunState, withJobState, type JobState } from './job-state.js';
+import { cancelState, jobStateOf, rerunState, withJobState } from './job-state.js';
 import { checkPreconditions } from './preconditions.js';
-import { toView, upgrade, type ResourceView, type StoredState } from './state.js';
+import { toView, upgrade } from './state.js';
 
 /** What JobOperations borrows from its ResourceManager: the hooked transaction and the revision writer. */
 export interface JobInternals {

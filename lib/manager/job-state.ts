@@ -1,33 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { StrataError } from '../errors/index.js';
+import { JOB_STATUSES, type JobState, type JobStatus } from '../metadata/job-model.js';
 import type { ResourceModel } from '../metadata/model.js';
-
-/** Where a job stands. `queued` also covers a retry waiting for its backoff. */
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-
-/** One of `JOB_STATUSES`. */
-export type JobStatus = typeof JOB_STATUSES[number];
-
-/**
- * `_job` of a job resource (DESIGN.md section 6). Every status change is a new stable revision
- * whose data carries `_job`; `progress` changes in place, without a revision.
- */
-export interface JobState {
-  status: JobStatus;
-  /** Attempts started so far. */
-  attempts: number;
-  maxAttempts: number;
-  /** When the job is (or was) due: its creation, `?runAt=`, or a retry's backoff. */
-  runAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** 0–100, as the handler reported with `ctx.progress(n)`. */
-  progress: number | null;
-  /** What the handler returned (JSON). */
-  result: unknown;
-  /** The message of the last failure. */
-  error: string | null;
-}
 
 /** Statuses a job can be rerun from. */
 export const FINISHED_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];

@@ -1,6 +1,7 @@
 import { StrataError } from '../errors/index.js';
+import type { StoredState } from '../storage/rows.js';
 import type { WriteOptions } from './context.js';
-import { etagOf, type StoredState } from './state.js';
+import { etagOf } from './state.js';
 
 /** Parses an `If-Match` / `If-None-Match` header value into its entity tags (`*` stays `*`). */
 export function parseEntityTags(header: string | readonly string[]): string[] {

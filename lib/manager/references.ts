@@ -1,7 +1,24 @@
 import { StrataError } from '../errors/index.js';
 import type { FieldModel, ResourceModel } from '../metadata/model.js';
+import type { ResourceStore } from '../storage/resource-store.js';
 import type { WriteOptions } from './context.js';
-import type { ManagerEnvironment } from './ResourceManager.js';
+
+/**
+ * What the guard needs of another resource's manager. Narrower than ResourceManager, which creates
+ * the guard, so this file does not import it back.
+ */
+export interface ReferencedManager {
+  readonly model: ResourceModel;
+  readonly store: Pick<ResourceStore, 'findState' | 'idsWhere'>;
+  delete(id: string, options: WriteOptions): Promise<void>;
+  patch(id: string, patch: unknown, options: WriteOptions & { format: 'merge-patch' }): Promise<unknown>;
+}
+
+/** What the guard needs of the running app: every model, and the manager of each. */
+export interface ReferenceEnvironment {
+  readonly models: readonly ResourceModel[];
+  managerOf(target: Function): ReferencedManager;
+}
 
 /**
  * Keeps `@Ref` fields pointing at live resources: a write naming a missing or deleted target is
@@ -10,7 +27,7 @@ import type { ManagerEnvironment } from './ResourceManager.js';
 export class ReferenceGuard {
   private readonly outgoing: readonly FieldModel[];
 
-  constructor(private readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
+  constructor(private readonly model: ResourceModel, private readonly environment: ReferenceEnvironment) {
     this.outgoing = model.fields.filter((field) => field.ref);
   }
 

@@ -1,7 +1,9 @@
 import { StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
+import type { RevisionEntry } from '../metadata/views.js';
 import type { ResourceStore } from '../storage/resource-store.js';
-import { toRevisionEntry, type RevisionEntry, type StoredRevision } from './state.js';
+import type { StoredRevision } from '../storage/rows.js';
+import { toRevisionEntry } from './state.js';
 
 /** A page of revision-list entries. */
 export interface RevisionPage {

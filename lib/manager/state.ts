@@ -1,71 +1,7 @@
 import type { ResourceModel } from '../metadata/model.js';
+import type { ResourceMeta, ResourceView, RevisionEntry } from '../metadata/views.js';
+import type { StoredRevision, StoredState } from '../storage/rows.js';
 import { jobStateOf, withJobState, withoutJobState } from './job-state.js';
-
-/** The current state of one resource as stored in its current-state row. */
-export interface StoredState {
-  id: string;
-  revision: number;
-  revisionCount: number;
-  status: RevisionStatus;
-  hash: string;
-  schemaVersion: number;
-  /** Counts every change of the row; drives the ETag and guards against lost updates. */
-  version: number;
-  deletedAt: string | null;
-  deletedBy: string | null;
-  createdAt: string;
-  createdBy: string | null;
-  updatedAt: string;
-  updatedBy: string | null;
-  data: Record<string, unknown>;
-}
-
-/** A stable revision never changes; a draft can be changed in place until it is published. */
-export type RevisionStatus = 'stable' | 'draft';
-
-/** One stored revision. */
-export interface StoredRevision {
-  id: string;
-  n: number;
-  parent: number | null;
-  status: RevisionStatus;
-  hash: string;
-  schemaVersion: number;
-  data: Record<string, unknown>;
-  createdAt: string;
-  createdBy: string | null;
-}
-
-/** `_meta` of a resource in its JSON representation (docs/resources-and-revisions.md). */
-export interface ResourceMeta {
-  revision: number;
-  revisionId: string;
-  revisionCount: number;
-  etag: string;
-  status: RevisionStatus;
-  deleted: boolean;
-  schemaVersion: number;
-  createdAt: string;
-  createdBy: string | null;
-  updatedAt: string;
-  updatedBy: string | null;
-}
-
-/** A resource as clients see it: `{ id, ...fields, _meta }`. */
-export type ResourceView = { id: string; _meta: ResourceMeta } & Record<string, unknown>;
-
-/** A revision list entry; reading one revision adds `data`. */
-export interface RevisionEntry {
-  revision: number;
-  revisionId: string;
-  parent: number | null;
-  status: RevisionStatus;
-  hash: string;
-  schemaVersion: number;
-  createdAt: string;
-  createdBy: string | null;
-  data?: Record<string, unknown>;
-}
 
 /** The strong ETag of a current state; it changes whenever the row changes. */
 export function etagOf(state: Pick<StoredState, 'revision' | 'version' | 'hash'>): string {

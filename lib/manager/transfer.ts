@@ -1,8 +1,9 @@
 import { StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceStore } from '../storage/resource-store.js';
+import type { StoredRevision, StoredState } from '../storage/rows.js';
 import { contentHash } from './hash.js';
-import { upgrade, type StoredRevision, type StoredState } from './state.js';
+import { upgrade } from './state.js';
 import { rejectForbiddenKeys } from './validate.js';
 
 /** One line of `_export`: a resource's current state and every revision it still has. */

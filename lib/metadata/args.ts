@@ -1,4 +1,4 @@
-import type { JobOptions } from './job.js';
+import type { JobOptions } from './job-model.js';
 
 /**
  * What the decorators record, untouched: the loose input the model builder turns into frozen models.

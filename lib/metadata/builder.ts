@@ -3,7 +3,7 @@ import { readArgs } from './args-store.js';
 import type { ClassArgs, FieldArgs } from './args.js';
 import { hasReflectMetadata, designType, readValidatorFacts, typeFromFieldArg, typeFromMetadata, validatedProperties } from './field-types.js';
 import { SCALAR_KINDS, type FieldModel, type FieldType, type ResourceModel, type ResourceNames } from './model.js';
-import { buildJobModel } from './job.js';
+import { buildJobModel } from './job-builder.js';
 import { kebabCase, lowerFirst, pluralize, snakeCase } from './naming.js';
 
 /** Property names Strata uses itself. Any name beginning with `_` is reserved too. */

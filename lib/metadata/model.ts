@@ -1,5 +1,5 @@
 import type { Migration, RefOnDelete } from './args.js';
-import type { JobModel } from './job.js';
+import type { JobModel } from './job-model.js';
 
 /** The type of a field, resolved once by the builder. */
 export type FieldType =

@@ -1,5 +1,5 @@
 import type { EntitySchema } from '@mikro-orm/core';
-import type { ResolvedOptions } from '../config.js';
+import type { ResolvedOptions } from '../resolved-options.js';
 import type { Logger } from '../logger.js';
 import type { CurrentUser } from '../manager/context.js';
 import type { HookRegistry } from '../manager/hooks.js';

@@ -1,5 +1,4 @@
 import type { ResourceModel } from '../metadata/model.js';
-import type { StrataPlugin } from './definePlugin.js';
 
 /** Traits a resource model can have that only a plugin gives meaning to. */
 export type ModelTrait = 'job';
@@ -9,7 +8,7 @@ const TRAITS: readonly { trait: ModelTrait; decorator: string; has(model: Resour
 ];
 
 /** A problem for every model with a trait no plugin consumes (say `@Job` without the jobs plugin), naming the class and the fix. */
-export function unconsumedTraitProblems(models: readonly ResourceModel[], plugins: readonly StrataPlugin[]): string[] {
+export function unconsumedTraitProblems(models: readonly ResourceModel[], plugins: readonly { readonly consumes?: readonly ModelTrait[] }[]): string[] {
   const problems: string[] = [];
   for (const { trait, decorator, has, fix } of TRAITS) {
     if (plugins.some((plugin) => plugin.consumes?.includes(trait))) continue;

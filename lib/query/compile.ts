@@ -2,7 +2,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import type { Dialect } from '../storage/dialect.js';
 import { SEARCH_COLUMN, SYSTEM_COLUMNS } from '../storage/schema.js';
 import type { QueryableField } from './fields.js';
-import type { Condition, CursorValue, FieldCondition, ParsedQuery, SortKey } from './parse.js';
+import type { Condition, CursorValue, FieldCondition, ParsedQuery, SortKey } from './parsed-query.js';
 
 /** One SQL statement with `?` placeholders and the values to bind to them, in order. */
 export interface CompiledStatement {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StrataError } from '../errors/StrataError.js';
 import type { QueryableField } from './fields.js';
-import type { Condition, CursorValue, ParsedQuery, SortKey } from './parse.js';
+import type { Condition, CursorValue, ParsedQuery, SortKey } from './parsed-query.js';
 
 /** The parts of a query a cursor is bound to: change any of them and old cursors stop working. */
 export interface CursorScope {

@@ -1,4 +1,4 @@
-import { JOB_STATUSES } from '../manager/job-state.js';
+import { JOB_STATUSES } from '../metadata/job-model.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { JOB_COLUMNS } from '../storage/job-columns.js';
 import type { QueryableField } from './fields.js';

@@ -1,6 +1,7 @@
 import { StrataError, type ErrorDetail } from '../errors/StrataError.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { decodeCursor, querySignature } from './cursor.js';
+import type { Condition, FieldCondition, ParsedQuery, ScalarValue, SortKey } from './parsed-query.js';
 import { coerceBoolean, coerceValue, listItems, queryableFields, quote, type QueryableField, type QueryableKind } from './fields.js';
 
 /** Every filter operator, in the order error messages list them. */
@@ -8,31 +9,6 @@ export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'co
 
 /** A filter operator. */
 export type Operator = typeof OPERATORS[number];
-
-/** A filter value after coercion: what `dialect.toDatabase` receives. */
-export type ScalarValue = string | number | boolean;
-
-/** A test on one field. `exists`/`isNull` carry a boolean, `in`/`nin` a list. */
-export type FieldCondition = { readonly kind: 'field'; readonly field: QueryableField } & (
-  | { readonly operator: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'; readonly value: ScalarValue }
-  | { readonly operator: 'in' | 'nin'; readonly value: readonly ScalarValue[] }
-  | { readonly operator: 'contains' | 'startsWith' | 'endsWith'; readonly value: string }
-  | { readonly operator: 'exists' | 'isNull'; readonly value: boolean });
-
-/** A validated filter tree. An empty `and` is always true, an empty `or` always false. */
-export type Condition =
-  | FieldCondition
-  | { readonly kind: 'and' | 'or'; readonly conditions: readonly Condition[] }
-  | { readonly kind: 'not'; readonly condition: Condition };
-
-/** One key of the ORDER BY. */
-export interface SortKey {
-  readonly field: QueryableField;
-  readonly descending: boolean;
-}
-
-/** A sort-key value as stored in a cursor: the raw column value of the last row of a page. */
-export type CursorValue = string | number | boolean | null;
 
 /** Paging limits, from `STRATA_DEFAULT_QUERY_LIMIT` and `STRATA_MAX_QUERY_LIMIT`. */
 export interface QueryLimits {
@@ -47,27 +23,6 @@ export interface QueryLimits {
 export interface QueryInput {
   where?: unknown; filter?: unknown; sort?: unknown; limit?: unknown; offset?: unknown; cursor?: unknown;
   q?: unknown; fields?: unknown; deleted?: unknown; total?: unknown;
-}
-
-/** A validated query, ready for `compileQuery`. */
-export interface ParsedQuery {
-  readonly where?: Condition;
-  /** Full-text search over the `@Indexed({ text: true })` fields. */
-  readonly q?: string;
-  /** ORDER BY keys; `id` is always among them, appended (in the last key's direction) when not given. */
-  readonly sort: readonly SortKey[];
-  /** Rows per page; the compiled select fetches `limit + 1` to tell whether another page follows. */
-  readonly limit: number;
-  readonly offset: number;
-  /** Sort-key values of the last row of the previous page (from `cursor`), one per sort key. */
-  readonly after?: readonly CursorValue[];
-  /** Model fields to return besides `id` and `_meta`; undefined returns every field. */
-  readonly fields?: readonly string[];
-  readonly deleted: 'exclude' | 'include' | 'only';
-  /** Whether to count every match. */
-  readonly total: boolean;
-  /** Fingerprint of sort, filter, q and deleted, stored in cursors (see `encodeCursor`). */
-  readonly signature: string;
 }
 
 const PARAMETERS = ['where', 'filter', 'sort', 'limit', 'offset', 'cursor', 'q', 'fields', 'deleted', 'total'];

@@ -1,5 +1,5 @@
 import type { ResourceModel } from '../metadata/model.js';
-import { JOB_STATUSES } from '../manager/job-state.js';
+import { JOB_STATUSES } from '../metadata/job-model.js';
 import { withNull } from './openapi31.js';
 import { schemaRef, type SchemaObject } from './types.js';
 

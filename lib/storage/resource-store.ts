@@ -1,5 +1,5 @@
 import type { ResourceModel } from '../metadata/model.js';
-import type { StoredRevision, StoredState } from '../manager/state.js';
+import type { StoredRevision, StoredState } from './rows.js';
 import type { Database, Row } from './database.js';
 import { JOB_COLUMNS, JOB_COLUMN_NAMES, jobColumnValues } from './job-columns.js';
 import { REVISIONS_TABLE, SYSTEM_COLUMNS as C } from './schema.js';

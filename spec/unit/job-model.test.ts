@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { Job, Resource, Versioned } from '../../index.js';
 import { buildModels } from '../../lib/metadata/builder.js';
-import { everyProblem } from '../../lib/metadata/job.js';
+import { everyProblem } from '../../lib/metadata/job-builder.js';
 import { retryDelay } from '../../plugins/jobs/runner.js';
 
 const handler = () => undefined;

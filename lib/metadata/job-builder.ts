@@ -1,68 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import humanInterval from 'human-interval';
-import type { ResourceView } from '../manager/state.js';
-import type { JobState } from '../manager/job-state.js';
+import type { BackoffOptions, JobModel, JobOptions } from './job-model.js';
 import type { FieldModel } from './model.js';
-
-/** How long to wait before the next attempt of a failed job: `fixed` waits `delay` every time, `exponential` doubles it (up to `maxDelay`). */
-export interface BackoffOptions {
-  type: 'fixed' | 'exponential';
-  /** Milliseconds before the first retry. */
-  delay: number;
-  /** Longest wait in milliseconds (exponential backoff stops growing here). */
-  maxDelay?: number;
-}
-
-/** What a job handler receives besides the job resource. */
-export interface JobContext {
-  /** Aborted when the job is cancelled, times out, or the worker shuts down; `signal.reason` says why. */
-  readonly signal: AbortSignal;
-  /** The number of this attempt, from 1. */
-  readonly attempt: number;
-  /** Stores a log line, served at `GET /<jobs>/:id/logs`. Resolves once stored. */
-  log(message: string, level?: JobLogLevel): Promise<void>;
-  /** Records progress (0–100) in `_job.progress` without writing a revision. */
-  progress(percent: number): Promise<void>;
-}
-
-/** Levels of job log lines. */
-export type JobLogLevel = 'info' | 'warn' | 'error';
-
-/** A job resource as its handler sees it: the fields, `id`, `_meta` and `_job`. */
-export type JobResource<T = Record<string, unknown>> = T & ResourceView & { _job: JobState };
-
-/**
- * Runs one attempt of a job. What it returns (JSON) becomes `_job.result`; what it throws fails the
- * attempt (retried with backoff until `maxAttempts`).
- * @example const send: JobHandler<SendEmail> = async (job, ctx) => { await ctx.log(`to ${job.to}`); return { sent: true }; };
- */
-export type JobHandler<T = Record<string, unknown>> = (job: JobResource<T>, context: JobContext) => unknown;
-
-/** Options of `@Job`, as written. */
-export interface JobOptions<T = Record<string, unknown>> {
-  /** Runs each attempt (required). */
-  handler: JobHandler<T>;
-  /** Attempts running at once per worker process (default 5). */
-  concurrency?: number;
-  /** Attempts before the job is `failed` (default 3). */
-  maxAttempts?: number;
-  /** Wait between attempts (default exponential from 1 s, at most 5 min). */
-  backoff?: BackoffOptions;
-  /** Milliseconds an attempt may take; then its signal is aborted and the attempt fails. */
-  timeout?: number;
-  /** Creates one job resource per run on this schedule: a cron expression (`0 3 * * *`), a human interval (`5 minutes`) or milliseconds. */
-  every?: string | number;
-}
-
-/** `@Job` options with their defaults applied; built and checked at bootstrap. */
-export interface JobModel {
-  readonly handler: JobHandler;
-  readonly concurrency: number;
-  readonly maxAttempts: number;
-  readonly backoff: Readonly<Required<Pick<BackoffOptions, 'type' | 'delay'>> & { maxDelay: number }>;
-  readonly timeout?: number;
-  readonly every?: string | number;
-}
 
 const KNOWN_OPTIONS = ['handler', 'concurrency', 'maxAttempts', 'backoff', 'timeout', 'every'];
 const DEFAULT_BACKOFF = { type: 'exponential', delay: 1000, maxDelay: 300_000 } as const;

@@ -1,0 +1,18 @@
+import type { LogLevel } from './logger.js';
+import type { CurrentUser } from './manager/context.js';
+import type { QueryLimits } from './query/index.js';
+
+/**
+ * Options with environment variables and defaults applied: what every plugin reads as
+ * `context.options`. The plugins to run are bootstrap's business (see `resolveOptions`); keeping them
+ * out lets the plugin context name this type without an import cycle back to lib/plugin.
+ */
+export interface ResolvedOptions {
+  resources: Function[];
+  database: string;
+  currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
+  limits: QueryLimits;
+  logLevel: LogLevel;
+  /** Problems with the options themselves. */
+  problems: string[];
+}
