@@ -48,6 +48,11 @@ export async function startApp(resources: Function[], options: TestAppOptions = 
   const app = express();
   const strata = await bootstrap(app, { database: 'sqlite::memory:', ...bootstrapOptions, resources });
   afterBootstrap?.(app);
+  return serveApp(app, strata);
+}
+
+/** Listens with an app bootstrapped elsewhere (a sample's `createApp`), as `startApp` does. */
+export async function serveApp(app: Express, strata: Strata): Promise<TestApp> {
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
