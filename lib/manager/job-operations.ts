@@ -55,7 +55,7 @@ export class JobOperations {
    */
   progress(id: string, attempt: Pick<JobState, 'attempts' | 'startedAt'>, percent: number): Promise<boolean> {
     if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-      return Promise.reject(new RangeError(`progress must be a number from 0 to 100, got ${String(percent)}`));
+      return Promise.reject(new StrataError('INTERNAL', `progress must be a number from 0 to 100, got ${String(percent)}`));
     }
     return this.store.updateJobProgress(id, attempt, percent);
   }

@@ -7,7 +7,7 @@ export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancel
 export type JobStatus = typeof JOB_STATUSES[number];
 
 /**
- * `_job` of a job resource (DESIGN.md section 6). Every status change is a new stable revision
+ * `_job` of a job resource (docs/jobs.md). Every status change is a new stable revision
  * whose data carries `_job`; `progress` changes in place, without a revision.
  */
 export interface JobState {

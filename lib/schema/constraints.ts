@@ -1,5 +1,5 @@
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import { toOpenApi31Schema } from './openapi31.js';
+import { toJsonSchema2020 } from './json-schema.js';
 import type { SchemaObject } from './types.js';
 
 /**
@@ -34,7 +34,7 @@ const NO_CONSTRAINTS: PropertyConstraints = Object.freeze({ own: {}, items: {}, 
  * @example classConstraints(User).get('email')?.own // { format: 'email' }
  */
 export function classConstraints(target: Function): ReadonlyMap<string, PropertyConstraints> {
-  const schema = toOpenApi31Schema(targetConstructorToSchema(target as never) as SchemaObject);
+  const schema = toJsonSchema2020(targetConstructorToSchema(target as never) as SchemaObject);
   const properties = (schema.properties ?? {}) as Record<string, SchemaObject>;
   const constraints = new Map<string, PropertyConstraints>();
   for (const [name, property] of Object.entries(properties)) {

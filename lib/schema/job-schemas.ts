@@ -1,6 +1,6 @@
 import type { ResourceModel } from '../metadata/model.js';
 import { JOB_STATUSES } from '../metadata/job-model.js';
-import { withNull } from './openapi31.js';
+import { withNull } from './json-schema.js';
 import { schemaRef, type SchemaObject } from './types.js';
 
 const DATE_TIME: SchemaObject = { type: 'string', format: 'date-time' };

@@ -1,6 +1,6 @@
 import type { ResourceModel } from '../metadata/model.js';
 import { jobQueryFields, operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../query/index.js';
-import { withNull } from './openapi31.js';
+import { withNull } from './json-schema.js';
 import type { ResourceSchemaNames } from './resource-schemas.js';
 import { schemaRef, type ParameterSchema, type SchemaObject } from './types.js';
 

@@ -1,7 +1,7 @@
 import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
 import { withArticle } from '../metadata/naming.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
-import { withNull } from './openapi31.js';
+import { withNull } from './json-schema.js';
 import { jobSchemas, jobStateProperty } from './job-schemas.js';
 import { exportMetaSchema, exportRevisionSchema, NEXT_CURSOR } from './shared-schemas.js';
 import { schemaRef, type SchemaObject } from './types.js';

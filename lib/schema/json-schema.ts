@@ -8,13 +8,13 @@ const SUBSCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const SUBSCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 
 /**
- * Turns an OpenAPI 3.0 schema (what routing-controllers-openapi and class-validator-jsonschema
- * write) into JSON Schema 2020-12 as OpenAPI 3.1 wants it: `nullable` becomes a `null` type,
+ * Turns the OpenAPI 3.0 dialect class-validator-jsonschema writes (the class-validator rules of a
+ * model, see constraints.ts) into JSON Schema 2020-12, the dialect of every Strata schema: `nullable` becomes a `null` type,
  * boolean `exclusiveMinimum`/`exclusiveMaximum` become numbers, `example` becomes `examples`, and
  * `#/definitions/X` references point at `#/components/schemas/X`. Returns a new object.
- * @example toOpenApi31Schema({ type: 'string', nullable: true }) // { type: ['string', 'null'] }
+ * @example toJsonSchema2020({ type: 'string', nullable: true }) // { type: ['string', 'null'] }
  */
-export function toOpenApi31Schema(schema: SchemaObject): SchemaObject {
+export function toJsonSchema2020(schema: SchemaObject): SchemaObject {
   const { nullable, example, ...rest } = schema;
   const converted: SchemaObject = {};
   for (const [keyword, value] of Object.entries(rest)) converted[keyword] = convertKeyword(keyword, value);
@@ -46,10 +46,10 @@ function enumWithNull(schema: SchemaObject): SchemaObject {
 
 function convertKeyword(keyword: string, value: unknown): unknown {
   if (keyword === '$ref' && typeof value === 'string') return value.replace(/^#\/definitions\//, '#/components/schemas/');
-  if (SUBSCHEMA_KEYWORDS.includes(keyword) && isSchema(value)) return toOpenApi31Schema(value);
-  if (SUBSCHEMA_LIST_KEYWORDS.includes(keyword) && Array.isArray(value)) return value.map((item) => (isSchema(item) ? toOpenApi31Schema(item) : item));
+  if (SUBSCHEMA_KEYWORDS.includes(keyword) && isSchema(value)) return toJsonSchema2020(value);
+  if (SUBSCHEMA_LIST_KEYWORDS.includes(keyword) && Array.isArray(value)) return value.map((item) => (isSchema(item) ? toJsonSchema2020(item) : item));
   if (SUBSCHEMA_MAP_KEYWORDS.includes(keyword) && isSchema(value)) {
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, isSchema(item) ? toOpenApi31Schema(item) : item]));
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, isSchema(item) ? toJsonSchema2020(item) : item]));
   }
   return value;
 }
