@@ -64,7 +64,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       const graphiql = settings.graphiql ? mountGraphiql(app, settings.path) : undefined;
       app.all(settings.path, graphqlEndpoint({
         schema, limits: settings.limits, introspection: settings.introspection, bodyLimit: settings.bodyLimit,
-        currentUser: context.options.currentUser, logger: context.logger, graphiql,
+        currentUser: context.currentUser, logger: context.logger, graphiql,
       }));
     },
   });

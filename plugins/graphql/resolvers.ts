@@ -11,7 +11,7 @@ import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type TypeThunk
 
 /** What every resolver gets as GraphQL context: one per request. */
 export type GraphQLContext = {
-  /** `options.currentUser(request)`, passed to every manager call. */
+  /** The caller (`context.currentUser(request)`: authentication plugins first, then `options.currentUser`), passed to every manager call. */
   readonly user: CurrentUser | null;
   /** The request's `X-Request-Id`. */
   readonly requestId: string;
