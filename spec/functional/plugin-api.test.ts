@@ -127,6 +127,11 @@ describe('the plugin API', () => {
         assert.equal(signed.body._meta.createdBy, 'ada');
         const other = await app.request('POST', '/memos', { body: { title: 'b' } });
         assert.equal(other.body._meta.createdBy, 'fallback');
+        const overGraphql = await fetch(`${app.baseUrl}/graphql`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'X-User': 'grace' },
+          body: JSON.stringify({ query: 'mutation { createMemo(input: { title: "c" }) { _meta { createdBy } } }' }),
+        });
+        assert.deepEqual(await overGraphql.json(), { data: { createMemo: { _meta: { createdBy: 'grace' } } } });
       } finally {
         await app.close();
       }
