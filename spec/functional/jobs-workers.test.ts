@@ -37,7 +37,8 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
     const runsOf = async (id: string) => (await logs.page('Ping', id, 100)).items.map((line) => line.message);
 
     it('two workers run 200 jobs, every job succeeding exactly once', async () => {
-      const environment = { STRATA_DATABASE_URL: url, JOB_PROCESS_EVERY: '100' };
+      // STRATA_JOBS_WORKER=false tells web servers not to run jobs; `strata worker` asks the jobs plugin for a worker regardless.
+      const environment = { STRATA_DATABASE_URL: url, JOB_PROCESS_EVERY: '100', STRATA_JOBS_WORKER: 'false' };
       workers.push(...await Promise.all([startWorker(environment), startWorker(environment)]));
       const created = await pings().createMany(Array.from({ length: 200 }, (_, n) => ({ n })));
       await waitFor(async () => (await pings().count({ where: { '_job.status': 'succeeded' } })) === 200 || undefined, '200 jobs to succeed', 60_000, 100);
