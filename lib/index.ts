@@ -9,6 +9,8 @@ export type { CurrentUser, CallOptions, WriteOptions } from './manager/context.j
 export type { ResourceView, ResourceMeta, RevisionEntry } from './manager/state.js';
 export type { PatchFormat } from './manager/patch.js';
 export type { QueryInput, QueryLimits } from './query/index.js';
+// What a transport generating filters needs (GraphQL's Where inputs): the allow-list of a model and each kind's operators.
+export { queryableFields, jobQueryFields, operatorsFor, type QueryableField, type QueryableKind } from './query/index.js';
 export { StrataError, BootstrapError, ERROR_CODES, isStrataError, type ErrorCode, type ErrorDetail } from './errors/index.js';
 export type { JobOptions, JobHandler, JobContext, JobResource, JobLogLevel, BackoffOptions } from './metadata/job.js';
 export { JOB_STATUSES, type JobState, type JobStatus } from './manager/job-state.js';
