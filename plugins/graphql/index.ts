@@ -45,7 +45,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       const graphiql = settings.graphiql ? mountGraphiql(app, settings.path) : undefined;
       app.all(settings.path, graphqlEndpoint({
         schema, limits: settings.limits, introspection: settings.introspection, bodyLimit: settings.bodyLimit,
-        currentUser: context.options.currentUser, logger: context.logger, graphiql,
+        currentUser: (request) => context.currentUser(request), logger: context.logger, graphiql,
       }));
     },
   });

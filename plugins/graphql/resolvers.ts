@@ -14,7 +14,7 @@ import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type ResultTyp
 
 /** What every resolver gets as GraphQL context: one per request. */
 export type GraphQLContext = {
-  /** `options.currentUser(request)`, passed to every manager call. */
+  /** The caller (`context.currentUser(request)`: plugins' `authenticate` resolvers, then `options.currentUser`), passed to every manager call. */
   readonly user: CurrentUser | null;
   /** The request's `X-Request-Id`. */
   readonly requestId: string;
