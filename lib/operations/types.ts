@@ -103,6 +103,8 @@ export interface OperationDefinition {
   /** Path below the collection: `/`, `/_search`, `/:id`, `/:id/switch/:n`. `:id` is the resource id. */
   readonly path: string;
   summary(model: ResourceModel): string;
+  /** A longer description for documents and GraphQL; default `summary`. */
+  description?(model: ResourceModel): string;
   /** The operationId (and GraphQL field stem); default `<name><Type>`. `one`/`many`: `User`/`Users`. */
   operationId?(one: string, many: string): string;
   /** Path (besides `id`) and query parameters. */

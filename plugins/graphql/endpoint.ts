@@ -16,6 +16,7 @@ export interface EndpointSettings {
   readonly introspection: boolean;
   /** Largest request body (`express.text` syntax: bytes or '1mb'). */
   readonly bodyLimit: string | number;
+  /** Who is calling (the plugin context's `currentUser`). */
   currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
   readonly logger: Logger;
   /** Answers a browser's GET with GraphiQL; absent when GraphiQL is off. */

@@ -4,29 +4,10 @@ import { definePlugin, type PluginContext, type ResourceManager, type StrataPlug
 import { graphqlEndpoint } from './endpoint.js';
 import { mountGraphiql } from './graphiql.js';
 import { resolveGraphQLOptions, type GraphQLOptions } from './options.js';
-import type { JobLogPage, JobLogReader } from './resolvers.js';
 import { buildStrataSchema } from './schema.js';
 
 export type { GraphQLOptions } from './options.js';
 export type { GraphQLContext } from './resolvers.js';
-
-/**
- * Job logs through the operation table's `logs` operation of job resources (none when no plugin
- * adds one): the same call, checks and codes as REST's logs route.
- */
-function jobLogReader(context: PluginContext): (() => JobLogReader) | undefined {
-  const withLogs = context.models.filter((model) => context.operations.find(model, 'logs'));
-  if (withLogs.length === 0) return undefined;
-  return () => ({
-    page: async (resource, jobId, limit, cursor) => {
-      const model = withLogs.find((candidate) => candidate.name === resource)!;
-      const manager = context.manager(model.target as never) as ResourceManager;
-      return context.operations.find(model, 'logs')!.invoke({
-        model, manager, user: null, limits: context.options.limits, id: jobId, parameters: { limit, cursor },
-      }) as Promise<JobLogPage>;
-    },
-  });
-}
 
 /**
  * The GraphQL plugin: a type-graphql schema generated from the models (docs/graphql.md) served
@@ -49,7 +30,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       const collection = context.models.find((model) => settings.path === `/${model.names.path}` || settings.path.startsWith(`/${model.names.path}/`));
       if (collection) problems.push(`option path ${settings.path} is inside the REST routes of ${collection.name} (/${collection.names.path}); choose another path`);
       const built = buildStrataSchema(context.models, context.options.limits, (model) => context.manager(model.target as never) as ResourceManager, {
-        jobLogs: jobLogReader(context),
+        operations: (model) => context.operations.of(model), logger: context.logger,
       });
       if (built.schema) schemas.set(context, built.schema);
       return [...problems, ...built.problems];
@@ -64,7 +45,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
       const graphiql = settings.graphiql ? mountGraphiql(app, settings.path) : undefined;
       app.all(settings.path, graphqlEndpoint({
         schema, limits: settings.limits, introspection: settings.introspection, bodyLimit: settings.bodyLimit,
-        currentUser: context.currentUser, logger: context.logger, graphiql,
+        currentUser: (request) => context.currentUser(request), logger: context.logger, graphiql,
       }));
     },
   });

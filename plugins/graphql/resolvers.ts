@@ -1,52 +1,44 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ComplexityEstimatorArgs } from 'graphql-query-complexity/cjs';
-import { StrataError, withArticle, type CurrentUser, type JobLogLevel, type QueryInput, type ResourceManager, type ResourceModel, type ResourceView } from '../../lib/plugin-api.js';
-import type { QueryLimits } from '../../lib/plugin-api.js';
+import {
+  withArticle, type CurrentUser, type Logger, type OperationDefinition, type QueryInput, type QueryLimits, type ResourceManager, type ResourceModel,
+  type ResourceView, type SchemaObject,
+} from '../../lib/plugin-api.js';
 import { given, plainInput, whereInput } from './arguments.js';
 import type { RevisionLoaders } from './loaders.js';
 import { upperFirst, type NameRegistry } from './names.js';
+import { defineOperationFields } from './operation-fields.js';
 import { namedClass, type ResourceTypes } from './resource-types.js';
 import { DateTimeScalar } from './scalars.js';
-import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type TypeThunk } from './shared-types.js';
+import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type ResultType, type TypeThunk } from './shared-types.js';
 
 /** What every resolver gets as GraphQL context: one per request. */
 export type GraphQLContext = {
-  /** The caller (`context.currentUser(request)`: authentication plugins first, then `options.currentUser`), passed to every manager call. */
+  /** The caller (`context.currentUser(request)`: plugins' `authenticate` resolvers, then `options.currentUser`), passed to every manager call. */
   readonly user: CurrentUser | null;
   /** The request's `X-Request-Id`. */
   readonly requestId: string;
   readonly revisions: RevisionLoaders;
 };
 
-/** One page of the stored log lines of a job, as REST `GET /<jobs>/:id/logs` returns it. */
-export interface JobLogPage {
-  items: { at: string; attempt: number; level: JobLogLevel; message: string }[];
-  nextCursor: string | null;
-}
-
-/** Reads the stored log lines of jobs (the jobs plugin's log store). */
-export interface JobLogReader {
-  /** Up to `limit` lines of job `jobId` of resource `resource`, oldest first, after `cursor`; a bad cursor is BAD_QUERY. */
-  page(resource: string, jobId: string, limit: number, cursor?: string): Promise<JobLogPage>;
-}
-
 /** What the generated resolvers need from the running app. */
 export interface ResolverEnvironment {
   readonly limits: QueryLimits;
   /** The manager of a model (available once the app is mounted). */
   manager(model: ResourceModel): ResourceManager;
-  /**
-   * The log store of job resources (available once the app is mounted); absent when no plugin
-   * keeps job logs, and then job resources have no logs query.
-   */
-  readonly jobLogs?: () => JobLogReader;
+  /** The operations of a resource in the app's table: those GraphQL has no field of its own for become fields (operation-fields.ts). */
+  operations(model: ResourceModel): readonly OperationDefinition[];
+  /** The GraphQL type of an operation's JSON result, when there is one. */
+  resultType(schema: SchemaObject | undefined): ResultType | undefined;
+  /** Told (at debug level) which operations have no GraphQL field. */
+  readonly logger?: Pick<Logger, 'debug'>;
   /** Root field names, claimed so two resources cannot generate the same query or mutation. */
   readonly queryNames: NameRegistry;
   readonly mutationNames: NameRegistry;
 }
 
 /** One argument of a generated resolver method. */
-interface ArgumentSpec {
+export interface ArgumentSpec {
   readonly name: string;
   readonly type: TypeThunk;
   /** What `design:paramtypes` records for it. */
@@ -67,6 +59,31 @@ type WriteArguments = {
 const ROOT = Symbol('root');
 type ParameterSpec = ArgumentSpec | typeof ROOT;
 
+/** Who claims a root field name, and how to free it, for the problem a clash reports. */
+interface FieldClaim {
+  readonly owner: string;
+  readonly fix: string;
+}
+
+/** The options of a generated query. */
+interface QueryOptions {
+  readonly nullable?: boolean;
+  readonly description: string;
+  readonly complexity?: ReturnType<typeof pagedComplexity>;
+}
+
+/** What `buildResolver` lends `defineOperationFields`. */
+export interface ResolverKit {
+  define(method: string, decorator: MethodDecorator, parameters: readonly ArgumentSpec[], implementation: (...args: any[]) => Promise<unknown>): void;
+  query(field: string, returns: TypeThunk, options: QueryOptions, claim?: FieldClaim): MethodDecorator;
+  mutation(field: string, returns: TypeThunk, description: string, claim?: FieldClaim): MethodDecorator;
+  readonly id: ArgumentSpec;
+  /** `expectedRevision` and `ifMatch`, in that order. */
+  readonly preconditions: readonly ArgumentSpec[];
+  /** The complexity of a paged field (`pagedComplexity` with the app's limits). */
+  readonly paged: ReturnType<typeof pagedComplexity>;
+}
+
 /**
  * The cost of a paged field for the complexity limit: its page's cost times the number of items
  * asked for (`limit`, else the default; at most the maximum, above which the manager refuses anyway).
@@ -79,9 +96,10 @@ export function pagedComplexity(limits: QueryLimits) {
 }
 
 /**
- * Generates the resolver class of one resource: the queries and mutations of docs/graphql.md
- * and the `revisions` field. Each resolver turns its arguments into exactly one manager call; the
- * rules (validation, revisions, hooks, permissions) live in the manager.
+ * Generates the resolver class of one resource: the queries and mutations of docs/graphql.md,
+ * the fields of the operations plugins add to the table (operation-fields.ts) and the `revisions`
+ * field. Each resolver turns its arguments into exactly one manager call (or operation `invoke`);
+ * the rules (validation, revisions, hooks, permissions) live in the manager.
  */
 export function buildResolver(types: ResourceTypes, environment: ResolverEnvironment): Function {
   const { model } = types;
@@ -101,15 +119,16 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   const draft: ArgumentSpec[] = drafts
     ? [{ name: 'draft', type: () => Boolean, designType: Boolean, nullable: true, description: 'Write a draft revision (or change the current draft).' }]
     : [];
-  const query = (field: string, returns: TypeThunk, options: { nullable?: boolean; description: string; complexity?: ReturnType<typeof pagedComplexity> }) => {
-    environment.queryNames.claim(field, `the ${field} query of resource ${model.name}`, 'rename a resource with @Resource({ name })');
+  const renameResource = 'rename a resource with @Resource({ name })';
+  const query = (field: string, returns: TypeThunk, options: QueryOptions, claim?: FieldClaim) => {
+    environment.queryNames.claim(field, claim?.owner ?? `the ${field} query of resource ${model.name}`, claim?.fix ?? renameResource);
     return Query(returns, { name: field, ...options });
   };
-  const mutation = (field: string, returns: TypeThunk, description: string) => {
-    environment.mutationNames.claim(field, `the ${field} mutation of resource ${model.name}`, 'rename a resource with @Resource({ name })');
+  const mutation = (field: string, returns: TypeThunk, description: string, claim?: FieldClaim) => {
+    environment.mutationNames.claim(field, claim?.owner ?? `the ${field} mutation of resource ${model.name}`, claim?.fix ?? renameResource);
     return Mutation(returns, { name: field, description });
   };
-  const define = (method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>) => {
+  const define = (method: string, decorator: MethodDecorator, parameters: readonly ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>) => {
     defineMethod(resolver, method, decorator, parameters, implementation);
   };
   const writeOptions = (context: GraphQLContext, options: WriteArguments & { draft?: boolean | null; runAt?: string | null }) =>
@@ -191,7 +210,7 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
       (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
   }
 
-  if (model.job) defineJobOperations(types, environment, { define, query, mutation, writeOptions, id, preconditions });
+  defineOperationFields(types, environment, { define, query, mutation, id, preconditions, paged: pagedComplexity(environment.limits) });
 
   define('revisions', FieldResolver(() => RevisionPageType, { complexity: pagedComplexity(environment.limits), description: 'The revision history, oldest first.' }), [
     ROOT,
@@ -204,66 +223,12 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   return resolver;
 }
 
-/** What `buildResolver` lends `defineJobOperations`. */
-interface ResolverKit {
-  define(method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void;
-  query(field: string, returns: TypeThunk, options: { nullable?: boolean; description: string; complexity?: ReturnType<typeof pagedComplexity> }): MethodDecorator;
-  mutation(field: string, returns: TypeThunk, description: string): MethodDecorator;
-  writeOptions(context: GraphQLContext, options: WriteArguments): { user: CurrentUser | null };
-  readonly id: ArgumentSpec;
-  /** `expectedRevision` and `ifMatch`, in that order. */
-  readonly preconditions: readonly ArgumentSpec[];
-}
-
-/**
- * The operations of a `@Job` resource (docs/jobs.md): `rerunX` and `cancelX`, one manager
- * call each (`manager.jobs.rerun/cancel`, so the `rerun`/`cancel` hooks and REST's codes apply),
- * and `xLogs`, which reads the job through the manager first (read hooks and permissions apply to
- * its logs, NOT_FOUND/GONE as over REST) and then its page of the log store, as REST's logs route does.
- */
-function defineJobOperations(types: ResourceTypes, environment: ResolverEnvironment, kit: ResolverKit): void {
-  const { model } = types;
-  const names = model.names.graphql;
-  const manager = () => environment.manager(model);
-  const jobs = () => manager().jobs!;
-
-  kit.define('rerun', kit.mutation(`rerun${names.type}`, () => types.object,
-    `Queues a succeeded, failed or cancelled ${model.name} job again from scratch (attempts 0, result and error cleared, a new revision); CONFLICT while it is queued or running.`),
-  [kit.id, ...kit.preconditions],
-  (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => jobs().rerun(resourceId, kit.writeOptions(context, { expectedRevision: revision, ifMatch })));
-
-  kit.define('cancel', kit.mutation(`cancel${names.type}`, () => types.object,
-    `Cancels a queued or running ${model.name} job (a running one's ctx.signal is aborted); cancelling a cancelled job changes nothing, a succeeded or failed one is a CONFLICT.`),
-  [kit.id, ...kit.preconditions],
-  (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => jobs().cancel(resourceId, kit.writeOptions(context, { expectedRevision: revision, ifMatch })));
-
-  const logs = environment.jobLogs;
-  if (!logs || !types.logPage) return;
-  const { defaultLimit, maxLimit } = environment.limits;
-  const logPage = types.logPage;
-  kit.define('logs', kit.query(`${names.one}Logs`, () => logPage, {
-    description: `The log lines of ${withArticle(model.name)} job (ctx.log), oldest first (REST GET /${model.names.path}/:id/logs).`,
-    complexity: pagedComplexity(environment.limits),
-  }), [
-    kit.id,
-    { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Lines per page (default ${defaultLimit}, at most ${maxLimit}).` },
-    { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page.' },
-  ], async (context: GraphQLContext, resourceId: string, limit: number | null, cursor: string | null) => {
-    // The same checks, in the same order and with the same codes, as REST's logs route.
-    if (limit !== null && limit !== undefined && limit < 1) throw StrataError.badRequest('limit must be a positive whole number');
-    const size = limit ?? defaultLimit;
-    if (size > maxLimit) throw StrataError.badQuery(`limit must be at most ${maxLimit}`);
-    const job = await manager().get(resourceId, { user: context.user });
-    return logs().page(model.name, job.id, size, cursor ?? undefined);
-  });
-}
-
 /**
  * Adds `method` to the resolver class with its type-graphql decorators: the operation, `@Ctx` first
  * (so a missing optional argument such as `draft` cannot shift it), then `@Root` where asked and one
  * `@Arg` per argument with an explicit type, plus the `design:paramtypes` type-graphql expects.
  */
-function defineMethod(resolver: Function, method: string, decorator: MethodDecorator, parameters: ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void {
+function defineMethod(resolver: Function, method: string, decorator: MethodDecorator, parameters: readonly ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void {
   const prototype = resolver.prototype as object;
   Object.defineProperty(prototype, method, { value: implementation, writable: true, configurable: true });
   Reflect.defineMetadata('design:paramtypes', [Object, ...parameters.map((parameter) => parameter === ROOT ? Object : parameter.designType)], prototype, method);

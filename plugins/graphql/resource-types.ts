@@ -1,10 +1,11 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { JOB_STATUSES, withArticle, type FieldModel, type FieldType, type ResourceModel } from '../../lib/plugin-api.js';
-import { jobQueryFields, queryableFields, type QueryableField } from '../../lib/plugin-api.js';
+import {
+  JOB_STATUSES, jobQueryFields, queryableFields, withArticle, type FieldModel, type FieldType, type QueryableField, type ResourceModel, type SchemaObject,
+} from '../../lib/plugin-api.js';
 import { enumValueNames, NameRegistry, upperFirst } from './names.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
 import {
-  filterInputType, JOB_LOG_TYPE_NAMES, JobLogPageType, ResourceMetaType, SCALAR_FILTERS, SHARED_TYPE_NAMES, type TypeThunk,
+  filterInputType, ResourceMetaType, RESULT_TYPES, SCALAR_FILTERS, SHARED_TYPE_NAMES, type ResultType, type TypeThunk,
 } from './shared-types.js';
 
 /** The generated GraphQL types of one resource (type-graphql classes and enum objects). */
@@ -22,14 +23,6 @@ export interface ResourceTypes {
   readonly sort: object;
   /** `UserPage { items, nextCursor, total }`. */
   readonly page: Function;
-  /** `JobLogPage`, the result of the logs query: set for job resources when the schema serves job logs. */
-  readonly logPage?: Function;
-}
-
-/** What a schema offers beyond the models. */
-export interface ResourceTypeOptions {
-  /** Job resources get a logs query (a plugin keeps job logs). */
-  readonly jobLogs?: boolean;
 }
 
 /** What a field becomes: a type thunk for type-graphql, and whether list items may be null. */
@@ -63,7 +56,7 @@ export class ResourceTypeFactory {
   private readonly groupWheres = new Map<string, Function>();
   private jobState?: Function;
 
-  constructor(private readonly options: ResourceTypeOptions = {}) {
+  constructor() {
     for (const name of SHARED_TYPE_NAMES) this.names.claim(name, BUILT_IN, 'rename the resource or class');
   }
 
@@ -87,10 +80,19 @@ export class ResourceTypeFactory {
     const input = this.inputClass(names.input, model.fields, 'input', model.name, `The fields of ${withArticle(model.name)}, to create or replace one.`);
     const patch = this.inputClass(names.patch, model.fields, 'patch', model.name,
       `Changes to ${withArticle(model.name)} (JSON merge patch): fields left out stay as they are, null removes an optional field, nested objects merge.`);
-    return {
-      model, object, input, patch, where: this.whereType(model), sort: this.sortEnum(model), page: this.pageType(model, object),
-      ...(model.job && this.options.jobLogs ? { logPage: this.jobLogPageType() } : {}),
-    };
+    return { model, object, input, patch, where: this.whereType(model), sort: this.sortEnum(model), page: this.pageType(model, object) };
+  }
+
+  /**
+   * The GraphQL type of an operation's JSON result, found by the component its schema refers to
+   * (`{ $ref: '#/components/schemas/JobLogPage' }` → `JobLogPage`), or undefined when there is none.
+   * The type names it brings are claimed for this schema when first asked for.
+   */
+  resultType(schema: SchemaObject | undefined): ResultType | undefined {
+    const component = typeof schema?.$ref === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(schema.$ref)?.[1] : undefined;
+    const found = component === undefined ? undefined : RESULT_TYPES.get(component);
+    if (found) for (const name of found.names) this.names.claim(name, BUILT_IN, 'rename the resource or class');
+    return found;
   }
 
   private addFields(target: Function, fields: readonly FieldModel[], shape: Shape, owner: string): void {
@@ -129,15 +131,6 @@ export class ResourceTypeFactory {
         return { type: () => [items.type()], itemsNullable: type.items.kind === 'json' };
       }
     }
-  }
-
-  /**
-   * `JobLogPage` (with `JobLogLine` and `JobLogLevel`), the result of the logs query of job
-   * resources: shared classes, whose names are claimed by the first schema that serves logs.
-   */
-  private jobLogPageType(): Function {
-    for (const name of JOB_LOG_TYPE_NAMES) this.names.claim(name, BUILT_IN, 'rename the resource or class');
-    return JobLogPageType;
   }
 
   /** `JobState`, the `_job` of job resources: one per schema, its `status` the same `JobStatus` enum as the `_job.status` filter. */

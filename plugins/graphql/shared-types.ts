@@ -88,8 +88,23 @@ export class JobLogPageType {
   @Field(() => String, { nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' }) nextCursor!: string | null;
 }
 
-/** Type names of the job logs query: claimed when a schema serves it, not before, so an app without jobs may use them. */
-export const JOB_LOG_TYPE_NAMES = ['JobLogLine', 'JobLogPage', 'JobLogLevel'] as const;
+/** A GraphQL output type an operation's JSON result can have. */
+export interface ResultType {
+  readonly type: Function;
+  /** The type names it brings: claimed when a schema uses it, not before, so an app without it may use them. */
+  readonly names: readonly string[];
+  /** For a page type (whose `limit` argument makes the field's cost): what its items are called, as in `Lines per page`. */
+  readonly items?: string;
+}
+
+/**
+ * The output types of operation results, by the component name their result schema refers to
+ * (`#/components/schemas/JobLogPage`). An operation of the table whose JSON result refers to one
+ * of them gets a query (docs/graphql.md); one whose result has no type here gets no field.
+ */
+export const RESULT_TYPES: ReadonlyMap<string, ResultType> = new Map([
+  ['JobLogPage', { type: JobLogPageType, names: ['JobLogLine', 'JobLogPage', 'JobLogLevel'], items: 'Lines' }],
+]);
 
 const OPERATOR_DESCRIPTIONS: Record<string, string> = {
   eq: 'Equal to (null: the field is null or missing).', ne: 'Not equal to (null: the field has a value).',

@@ -32,6 +32,7 @@ export function jobOperations(runtime: JobsRuntime): OperationDefinition[] {
     {
       name: 'rerun', action: 'rerun', mutates: true, method: 'post', path: '/:id/rerun',
       summary: (model) => `Queue a finished ${model.name} job again (new revision)`,
+      description: (model) => `Queues a succeeded, failed or cancelled ${model.name} job again from scratch (attempts 0, result and error cleared, a new revision); CONFLICT while it is queued or running.`,
       conditional: 'If-Match',
       result: resourceResult('The job queued again from scratch (a new revision).'),
       problems: [400, 404, 409, 410, 412],
@@ -40,6 +41,7 @@ export function jobOperations(runtime: JobsRuntime): OperationDefinition[] {
     {
       name: 'cancel', action: 'cancel', mutates: true, method: 'post', path: '/:id/cancel',
       summary: (model) => `Cancel a queued or running ${model.name} job (aborts its signal)`,
+      description: (model) => `Cancels a queued or running ${model.name} job (a running one's ctx.signal is aborted); cancelling a cancelled job changes nothing, a succeeded or failed one is a CONFLICT.`,
       conditional: 'If-Match',
       result: resourceResult('The cancelled job; a running attempt\'s signal is aborted.'),
       problems: [400, 404, 409, 410, 412],
@@ -48,6 +50,7 @@ export function jobOperations(runtime: JobsRuntime): OperationDefinition[] {
     {
       name: 'logs', action: 'read', mutates: false, method: 'get', path: '/:id/logs',
       summary: (model) => `Read the log lines of ${withArticle(model.name)} job, oldest first`,
+      description: (model) => `The log lines of ${withArticle(model.name)} job (ctx.log), oldest first (REST GET /${model.names.path}/:id/logs).`,
       operationId: (one) => `list${one}Logs`,
       parameters: (_model, limits) => pageParameters(limits),
       result: () => jsonResult('Log lines, oldest first.', schemaRef('JobLogPage')),

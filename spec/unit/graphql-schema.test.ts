@@ -13,14 +13,16 @@ import {
 } from 'graphql';
 import { Field, Indexed, Job, Ref, Resource, Versioned } from '../../decorators/index.js';
 import { buildModels } from '../../lib/metadata/builder.js';
-import type { ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
+import { jsonResult, resourceResult, type OperationDefinition, type ResourceManager, type ResourceModel } from '../../lib/plugin-api.js';
+import { OperationTable } from '../../lib/operations/table.js';
 import { plainInput, whereInput } from '../../plugins/graphql/arguments.js';
 import { PreparedDocuments } from '../../plugins/graphql/documents.js';
 import { aliasLimitRule, depthLimitRule, queryComplexity } from '../../plugins/graphql/limits.js';
 import { enumValueNames } from '../../plugins/graphql/names.js';
 import { resolveGraphQLOptions } from '../../plugins/graphql/options.js';
-import type { JobLogReader } from '../../plugins/graphql/resolvers.js';
-import { buildStrataSchema, type SchemaServices } from '../../plugins/graphql/schema.js';
+import { buildStrataSchema, type SchemaSources } from '../../plugins/graphql/schema.js';
+import { isJobModel, jobOperations } from '../../plugins/jobs/operations.js';
+import type { JobsRuntime } from '../../plugins/jobs/runtime.js';
 
 /** Committed SDL of the schema below, read from the repository (tests run from dist/). */
 const SNAPSHOT = fileURLToPath(new URL('../../../spec/snapshots/graphql-schema.graphql', import.meta.url));
@@ -71,8 +73,20 @@ class SendEmail {
   @Length(1, 200) subject!: string;
 }
 
-/** Serves job logs (none is read while building). */
-const WITH_JOB_LOGS: SchemaServices = { jobLogs: () => assert.fail('no log is read while building') as JobLogReader };
+/** An operation table with what the jobs plugin adds (rerun, cancel, logs, create with runAt); nothing runs while building. */
+function tableWithJobs(): OperationTable {
+  const table = new OperationTable();
+  const runtime = new Proxy({}, { get: () => assert.fail('no job runtime is used while building') }) as JobsRuntime;
+  for (const definition of jobOperations(runtime)) table.add(definition, { resources: isJobModel });
+  return table;
+}
+
+const BUILT_IN_TABLE = new OperationTable();
+const JOBS_TABLE = tableWithJobs();
+/** The built-in operations only (no plugin adds any). */
+const BUILT_IN: SchemaSources = { operations: (model) => BUILT_IN_TABLE.of(model) };
+/** The operations of an app with the jobs plugin. */
+const WITH_JOBS: SchemaSources = { operations: (model) => JOBS_TABLE.of(model) };
 
 function models(...classes: Function[]): ResourceModel[] {
   const built = buildModels(classes);
@@ -80,15 +94,15 @@ function models(...classes: Function[]): ResourceModel[] {
   return built.models;
 }
 
-function schemaOf(resources: readonly ResourceModel[], services?: SchemaServices): GraphQLSchema {
-  const built = buildStrataSchema(resources, LIMITS, () => assert.fail('no manager is called while building') as ResourceManager, services);
+function schemaOf(resources: readonly ResourceModel[], sources: SchemaSources = BUILT_IN): GraphQLSchema {
+  const built = buildStrataSchema(resources, LIMITS, () => assert.fail('no manager is called while building') as ResourceManager, sources);
   assert.deepEqual(built.problems, []);
   assert.ok(built.schema);
   return built.schema;
 }
 
 describe('GraphQL schema', () => {
-  const schema = schemaOf(models(Author, Article, SendEmail), WITH_JOB_LOGS);
+  const schema = schemaOf(models(Author, Article, SendEmail), WITH_JOBS);
   const sdl = printSchema(schema);
 
   it('prints SDL that builds into a valid schema', () => {
@@ -128,7 +142,7 @@ describe('GraphQL schema', () => {
 });
 
 describe('GraphQL schema: jobs', () => {
-  const schema = schemaOf(models(Author, SendEmail), WITH_JOB_LOGS);
+  const schema = schemaOf(models(Author, SendEmail), WITH_JOBS);
   const fieldsOf = (name: string) => (schema.getType(name) as GraphQLObjectType | GraphQLInputObjectType).getFields();
   const typeOf = (type: string, field: string) => String(fieldsOf(type)[field].type);
 
@@ -177,11 +191,21 @@ describe('GraphQL schema: jobs', () => {
     assert.equal(fieldsOf('SendEmailInput')._job, undefined);
   });
 
-  it('has no logs query when no plugin keeps job logs', () => {
+  it('has no rerun, cancel or logs fields when no plugin adds those operations', () => {
     const bare = schemaOf(models(SendEmail));
     assert.equal(bare.getQueryType()!.getFields().sendEmailLogs, undefined);
     assert.equal(bare.getType('JobLogPage'), undefined);
-    assert.ok(bare.getMutationType()!.getFields().rerunSendEmail);
+    assert.equal(bare.getMutationType()!.getFields().rerunSendEmail, undefined);
+    assert.equal(bare.getMutationType()!.getFields().cancelSendEmail, undefined);
+  });
+
+  it('claims the JobLogPage names only when an operation answers a JobLogPage', () => {
+    @Resource()
+    class JobLogLine { @IsString() text!: string; }
+    assert.deepEqual(buildStrataSchema(models(JobLogLine, SendEmail), LIMITS, () => assert.fail('unused'), BUILT_IN).problems, []);
+    assert.deepEqual(buildStrataSchema(models(JobLogLine, SendEmail), LIMITS, () => assert.fail('unused'), WITH_JOBS).problems, [
+      'a built-in Strata type: the GraphQL name "JobLogLine" is already used by resource JobLogLine; rename the resource or class',
+    ]);
   });
 
   it('keeps a model enum with the job statuses as values apart from JobStatus', () => {
@@ -197,12 +221,12 @@ describe('GraphQL schema: jobs', () => {
   it('reports a resource whose name a job type takes, and leaves those names free without jobs', () => {
     @Resource()
     class JobState { @IsString() label!: string; }
-    const built = buildStrataSchema(models(JobState, SendEmail), LIMITS, () => assert.fail('unused'));
+    const built = buildStrataSchema(models(JobState, SendEmail), LIMITS, () => assert.fail('unused'), WITH_JOBS);
     assert.deepEqual(built.problems, ['a built-in Strata type: the GraphQL name "JobState" is already used by resource JobState; rename the resource or class']);
-    assert.deepEqual(buildStrataSchema(models(JobState), LIMITS, () => assert.fail('unused')).problems, []);
+    assert.deepEqual(buildStrataSchema(models(JobState), LIMITS, () => assert.fail('unused'), WITH_JOBS).problems, []);
     @Resource({ name: 'Job' })
     class Chore { @IsIn(['open', 'shut']) status!: string; }
-    assert.deepEqual(buildStrataSchema(models(Chore, SendEmail), LIMITS, () => assert.fail('unused')).problems, [
+    assert.deepEqual(buildStrataSchema(models(Chore, SendEmail), LIMITS, () => assert.fail('unused'), WITH_JOBS).problems, [
       'a built-in Strata type: the GraphQL name "JobStatus" is already used by the enum of JobStatus; rename the property or the class',
     ]);
   });
@@ -210,6 +234,64 @@ describe('GraphQL schema: jobs', () => {
   it('translates a _job group into dotted names', () => {
     assert.deepEqual(whereInput({ _job: { status: { eq: 'succeeded' }, runAt: null }, _meta: { status: { eq: 'stable' } } }),
       { '_job.status': { eq: 'succeeded' }, '_meta.status': { eq: 'stable' } });
+  });
+});
+
+describe('GraphQL schema: operations plugins add', () => {
+  const unused = () => assert.fail('no operation runs while building');
+  const archive: OperationDefinition = {
+    name: 'archive', action: 'update', mutates: true, method: 'post', path: '/:id/archive', conditional: 'If-Match',
+    summary: (model) => `Archive ${model.name}`,
+    parameters: () => [
+      { name: 'reason', in: 'query', kind: 'string', required: true, schema: { type: 'string' }, description: 'Why it is archived.' },
+      { name: 'days', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 } },
+      { name: 'notify', in: 'query', kind: 'boolean', schema: { type: 'boolean' } },
+      { name: 'until', in: 'query', kind: 'dateTime', schema: { type: 'string', format: 'date-time' } },
+      { name: 'trace', in: 'query', kind: 'string', undocumented: true },
+    ],
+    result: resourceResult('The archived resource.'), problems: [404, 412], invoke: unused,
+  };
+  const preview: OperationDefinition = {
+    name: 'preview', action: 'read', mutates: false, method: 'get', path: '/:id/preview', summary: (model) => `Preview ${model.name}`,
+    result: () => jsonResult('A preview.', { type: 'object' }), problems: [404], invoke: unused,
+  };
+  const wipe: OperationDefinition = {
+    name: 'wipe', action: 'delete', mutates: true, method: 'post', path: '/:id/wipe', summary: (model) => `Wipe ${model.name}`,
+    result: () => ({ status: 204, kind: 'empty', description: 'Wiped.' }), problems: [404], invoke: unused,
+  };
+  const table = new OperationTable();
+  table.add(archive, { resources: [Author] });
+  table.add(preview);
+  table.add(wipe);
+  const debug: string[] = [];
+  const schema = schemaOf(models(Author, Article), { operations: (model) => table.of(model), logger: { debug: (message) => debug.push(message) } });
+  const mutations = schema.getMutationType()!.getFields();
+
+  it('makes a write to one resource the mutation <operationId>(id, parameters by kind, expectedRevision, ifMatch) returning the resource', () => {
+    assert.deepEqual(mutations.archiveAuthor.args.map((argument) => `${argument.name}: ${String(argument.type)}`), [
+      'id: ID!', 'reason: String!', 'days: Int', 'notify: Boolean', 'until: DateTime', 'expectedRevision: Int', 'ifMatch: String',
+    ]);
+    assert.equal(mutations.archiveAuthor.args[1].description, 'Why it is archived.');
+    assert.equal(String(mutations.archiveAuthor.type), 'Author!');
+    assert.equal(mutations.archiveAuthor.description, 'Archive Author', 'the summary, as the operation has no description');
+    assert.equal(mutations.archiveArticle, undefined, 'only on the resources it was added for');
+  });
+
+  it('gives no field to an operation whose shape GraphQL has no form for, and says so at debug level', () => {
+    assert.equal(schema.getQueryType()!.getFields().authorPreview, undefined);
+    assert.equal(mutations.wipeAuthor, undefined);
+    assert.deepEqual(debug.filter((message) => message.includes(' of Author ')), [
+      'graphql: operation preview of Author has no GraphQL field: GraphQL has no type for its result',
+      'graphql: operation wipe of Author has no GraphQL field: it writes and answers empty, not the resource',
+    ]);
+  });
+
+  it('reports a derived field whose name another field has', () => {
+    const purging = new OperationTable();
+    purging.add({ ...archive, name: 'purge', path: '/:id/purge' });
+    assert.deepEqual(buildStrataSchema(models(Author), LIMITS, () => assert.fail('unused'), { operations: (model) => purging.of(model) }).problems, [
+      'the purgeAuthor mutation of operation purge of resource Author: the GraphQL name "purgeAuthor" is already used by the purgeAuthor mutation of resource Author; rename the operation or give it another operationId',
+    ]);
   });
 });
 
@@ -223,7 +305,7 @@ describe('GraphQL schema: names', () => {
     @Resource()
     class Shelf { @Field(() => Revision) @ValidateNested() latest!: Revision; }
 
-    const built = buildStrataSchema(models(Item, ItemSet, Shelf), LIMITS, () => assert.fail('unused'));
+    const built = buildStrataSchema(models(Item, ItemSet, Shelf), LIMITS, () => assert.fail('unused'), BUILT_IN);
     assert.equal(built.schema, undefined);
     assert.deepEqual(built.problems, [
       'nested class Revision: the GraphQL name "Revision" is already used by a built-in Strata type; rename the class',
@@ -306,7 +388,7 @@ describe('GraphQL limits', () => {
 });
 
 describe('GraphQL prepared documents', () => {
-  const schema = schemaOf(models(Author, Article, SendEmail), WITH_JOB_LOGS);
+  const schema = schemaOf(models(Author, Article, SendEmail), WITH_JOBS);
   const documents = new PreparedDocuments(schema, { maxDepth: 15, maxComplexity: 10_000, maxAliases: 50 }, true);
   const runnerOf = (query: string) => {
     const { document, errors } = documents.get(query);
