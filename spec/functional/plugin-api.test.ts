@@ -194,6 +194,15 @@ describe('sample: a user-written archive plugin (samples/plugin-archive)', () =>
     assert.equal((await app.request('POST', '/notes/nope/archive')).status, 404);
   });
 
+  it('is the GraphQL mutation archiveNote, with no GraphQL code in the plugin', async () => {
+    const created = await app.request('POST', '/notes', { body: { title: 'Over GraphQL', body: '…' } });
+    const response = await fetch(`${app.baseUrl}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation($id: ID!) { archiveNote(id: $id, expectedRevision: 1) { archived _meta { revision } } }', variables: { id: created.body.id } }),
+    });
+    assert.deepEqual(await response.json(), { data: { archiveNote: { archived: true, _meta: { revision: 2 } } } });
+  });
+
   it('is documented in OpenAPI as archiveNote', async () => {
     const document = await (await fetch(`${app.baseUrl}/openapi.json`)).json() as { paths: Record<string, Record<string, { operationId: string; summary: string }>> };
     const operation = document.paths['/notes/{id}/archive'].post;
