@@ -11,6 +11,8 @@ export type { Dialect } from './storage/dialect.js';
 export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
 export { parseEntityTags } from './manager/preconditions.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
+export { registerFieldType, fieldTypeOf } from './metadata/field-type-registry.js';
+export type { FieldTypeDefinition, FieldTypeIndex, FieldValueCheck, GraphQLScalarHint, JsonSchema } from './metadata/field-type-definition.js';
 export type { JobModel } from './metadata/job-model.js';
 export { isJobResource } from './metadata/args-store.js';
 export { withArticle } from './metadata/naming.js';

@@ -3,6 +3,7 @@ import { StrataError, type ErrorDetail } from '../errors/index.js';
 import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
 import { RESERVED_PROPERTIES } from '../metadata/builder.js';
 import { designType, readValidatorFacts } from '../metadata/field-types.js';
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 
 /**
  * Longest indexed string value, in UTF-8 bytes: PostgreSQL's B-tree entries hold at most 2,704
@@ -85,28 +86,22 @@ function checkObject(fields: readonly FieldModel[], body: Record<string, unknown
 function checkValue(type: FieldType, value: unknown, path: string, errors: ErrorDetail[]): unknown {
   const fail = (message: string, constraint: string) => { errors.push({ path, message: `${path} ${message}`, constraint }); return undefined; };
   switch (type.kind) {
-    case 'string':
-      if (typeof value !== 'string') return fail('must be a string', 'isString');
-      // PostgreSQL cannot store U+0000 in text or jsonb; refusing it here keeps every backend alike.
-      return value.includes('\u0000') ? fail('must not contain the NUL character (U+0000)', 'noNul') : value;
-    case 'number': return typeof value === 'number' && Number.isFinite(value) ? value : fail('must be a number', 'isNumber');
-    case 'integer': return Number.isSafeInteger(value) ? value : fail('must be an integer', 'isInt');
-    case 'boolean': return typeof value === 'boolean' ? value : fail('must be a boolean', 'isBoolean');
-    case 'date': {
-      const time = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-      return Number.isNaN(time) ? fail('must be an ISO-8601 date string', 'isISO8601') : new Date(time).toISOString();
-    }
     case 'enum': return type.values.includes(value as string) ? value : fail(`must be one of: ${type.values.join(', ')}`, 'isEnum');
-    case 'json': return holdsNul(value) ? fail('must not contain the NUL character (U+0000)', 'noNul') : value;
     case 'array': {
       if (!Array.isArray(value)) return fail('must be an array', 'isArray');
-      return value.map((item, index) => item === null && type.items.kind !== 'json'
+      const nullItems = Boolean(fieldTypeOf(type.items.kind)?.nullItems);
+      return value.map((item, index) => item === null && !nullItems
         ? fail(`[${index}] must not be null`, 'isDefined')
         : checkValue(type.items, item, `${path}[${index}]`, errors));
     }
     case 'object': {
       if (typeof value !== 'object' || Array.isArray(value)) return fail('must be an object', 'isObject');
       return checkObject(type.fields, value as Record<string, unknown>, `${path}.`, errors, type.target.name);
+    }
+    default: {
+      // A scalar kind: the builder only makes registered ones.
+      const checked = fieldTypeOf(type.kind)!.validate(value);
+      return 'problem' in checked ? fail(checked.problem, checked.constraint) : checked.value;
     }
   }
 }
@@ -142,14 +137,6 @@ function validatesAsDate(target: Function, property: string): boolean {
     known.set(property, asDate);
   }
   return asDate;
-}
-
-/** True when a string or key anywhere in `value` holds U+0000. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
-  return false;
 }
 
 function flattenValidationErrors(failures: ValidationError[], prefix: string): ErrorDetail[] {

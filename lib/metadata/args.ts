@@ -5,8 +5,11 @@ import type { JobOptions } from './job-model.js';
  * Decorators only push plain records here; every check happens in the builder.
  */
 
-/** A field type as `@Field` accepts it: a constructor, an enum object, a one-element array of those, or a name. */
-export type FieldTypeName = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json';
+/**
+ * A field type as `@Field` accepts it: a constructor, an enum object, a one-element array of those,
+ * or a name: a built-in scalar kind, or one registered with `registerFieldType` (e.g. `'slug'`).
+ */
+export type FieldTypeName = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json' | (string & {});
 export type FieldTypeThunk = () => unknown;
 
 export interface ResourceOptions {

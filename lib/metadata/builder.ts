@@ -2,7 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { readArgs } from './args-store.js';
 import type { ClassArgs, FieldArgs } from './args.js';
 import { hasReflectMetadata, designType, readValidatorFacts, typeFromFieldArg, typeFromMetadata, validatedProperties } from './field-types.js';
-import { SCALAR_KINDS, type FieldModel, type FieldType, type ResourceModel, type ResourceNames } from './model.js';
+import { fieldTypeOf, indexableFieldTypeNames } from './field-type-registry.js';
+import type { FieldModel, FieldType, ResourceModel, ResourceNames } from './model.js';
 import { buildJobModel } from './job-builder.js';
 import { kebabCase, lowerFirst, pluralize, snakeCase } from './naming.js';
 
@@ -128,8 +129,8 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
   }
   const type = resolved;
   const indexed = Boolean(indexedArgs) || Boolean(refArgs);
-  if (indexed && !SCALAR_KINDS.includes(type.kind)) {
-    problems.push(`${where}: @Indexed needs a single value (string, number, integer, boolean, date or enum), not ${type.kind}; remove @Indexed or store a scalar`);
+  if (indexed && type.kind !== 'enum' && !fieldTypeOf(type.kind)?.index) {
+    problems.push(`${where}: @Indexed needs a single value (${indexableFieldTypeNames().join(', ')} or enum), not ${type.kind}; remove @Indexed or store a scalar`);
   }
   if (indexedArgs?.text && type.kind !== 'string') {
     problems.push(`${where}: @Indexed({ text: true }) needs a string field; remove text: true or make it a string`);

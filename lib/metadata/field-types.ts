@@ -1,6 +1,8 @@
 import { getMetadataStorage } from 'class-validator';
 import type { FieldArgs } from './args.js';
-import type { FieldKind, FieldType } from './model.js';
+import type { FieldTypeDefinition } from './field-type-definition.js';
+import { fieldTypeOf, fieldTypeOfClass } from './field-type-registry.js';
+import type { FieldKind, FieldType, ScalarKind } from './model.js';
 
 /**
  * The one place that reads `design:type`. `design:type` loses array element types, optionality,
@@ -83,9 +85,13 @@ type ResolveNested = (target: Function) => FieldType | { problem: string };
 
 /** Resolves a `@Field` type argument: a name, a constructor, an enum object, or `[X]`. */
 export function typeFromFieldArg(arg: FieldArgs['type'], resolveNested: ResolveNested): FieldType | { problem: string } {
-  if (typeof arg === 'string') return { kind: arg };
   const value = typeof arg === 'function' ? arg() : arg;
   return typeFromValue(value, resolveNested);
+}
+
+/** The field type of a registered scalar kind (a plugin's kind is a name outside `ScalarKind`'s built-in list). */
+function scalarType(definition: FieldTypeDefinition): FieldType {
+  return { kind: definition.name as ScalarKind };
 }
 
 function typeFromValue(value: unknown, resolveNested: ResolveNested): FieldType | { problem: string } {
@@ -94,13 +100,12 @@ function typeFromValue(value: unknown, resolveNested: ResolveNested): FieldType 
     const items = typeFromValue(value[0], resolveNested);
     return 'problem' in items ? items : { kind: 'array', items };
   }
-  if (value === String) return { kind: 'string' };
-  if (value === Number) return { kind: 'number' };
-  if (value === Boolean) return { kind: 'boolean' };
-  if (value === Date) return { kind: 'date' };
+  // In @Field, Object means any JSON value (in design:type it means the type is unknown).
   if (value === Object) return { kind: 'json' };
-  if (typeof value === 'string' && ['string', 'number', 'integer', 'boolean', 'date', 'json'].includes(value)) {
-    return { kind: value as 'string' };
+  const scalar = typeof value === 'string' ? fieldTypeOf(value) : fieldTypeOfClass(value);
+  if (scalar) return scalarType(scalar);
+  if (typeof value === 'string') {
+    return { problem: `"${value}" is not a field type: give 'string', 'number', 'integer', 'boolean', 'date', 'json', or the name of a type registered with registerFieldType before bootstrap` };
   }
   if (typeof value === 'function') return resolveNested(value);
   if (value && typeof value === 'object') {
@@ -125,10 +130,8 @@ export function typeFromMetadata(target: Function, property: string, facts: Vali
   }
   if (facts.kind === 'number' && reflected === Number) return { kind: 'number' };
   if (facts.kind) return { kind: facts.kind } as FieldType;
-  if (reflected === String) return { kind: 'string' };
-  if (reflected === Number) return { kind: 'number' };
-  if (reflected === Boolean) return { kind: 'boolean' };
-  if (reflected === Date) return { kind: 'date' };
+  const scalar = fieldTypeOfClass(reflected);
+  if (scalar) return scalarType(scalar);
   if (reflected === Array) return { problem: 'its element type is unknown: add @Field(() => [ElementType])' };
   if (typeof reflected === 'function' && reflected !== Object && reflected !== Function) return resolveNested(reflected);
   return { problem: 'its type cannot be determined (a union, interface or `any`): add @Field(() => Type) or @Field(\'json\')' };

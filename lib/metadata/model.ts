@@ -1,18 +1,22 @@
 import type { Migration, RefOnDelete } from './args.js';
 import type { JobModel } from './job-model.js';
 
+/**
+ * The names of the built-in scalar kinds. A kind a plugin registers (`registerFieldType`) is another
+ * name at run time, so code reads every scalar kind through the registry (`fieldTypeOf`), never by
+ * listing names; only the structural kinds below (enum, object, array) are handled by name.
+ */
+export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json';
+
 /** The type of a field, resolved once by the builder. */
 export type FieldType =
-  | { kind: 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json' }
+  | { kind: ScalarKind }
   | { kind: 'enum'; values: readonly (string | number)[]; enumObject?: object }
   | { kind: 'object'; target: Function; fields: readonly FieldModel[] }
   | { kind: 'array'; items: FieldType };
 
 /** The kinds a field can have. */
 export type FieldKind = FieldType['kind'];
-
-/** Kinds that fit in one database column and so can be `@Indexed`. */
-export const SCALAR_KINDS: readonly FieldKind[] = ['string', 'number', 'integer', 'boolean', 'date', 'enum'];
 
 /** A built, frozen field. `column` is set for indexed fields only: they get a real database column. */
 export interface FieldModel {

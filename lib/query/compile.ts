@@ -93,7 +93,7 @@ function condition(node: Condition, dialect: Dialect): Fragment {
 
 function fieldCondition(node: FieldCondition, dialect: Dialect): Fragment {
   const target = column(node.field);
-  const bind = (value: unknown) => dialect.toDatabase(node.field.kind, value);
+  const bind = (value: unknown) => dialect.toDatabase(value);
   switch (node.operator) {
     case 'eq': case 'ne': case 'gt': case 'gte': case 'lt': case 'lte':
       return { sql: `${target} ${COMPARISON_SQL[node.operator]} ?`, params: [bind(node.value)] };
@@ -143,7 +143,7 @@ function keysetAfter(sort: readonly SortKey[], values: readonly CursorValue[], d
       alternatives.push({ sql: parts.map((part) => part.sql).join(' AND '), params: parts.flatMap((part) => part.params) });
     }
     const target = column(key.field);
-    equalSoFar.push(value === null ? { sql: `${target} IS NULL`, params: [] } : { sql: `${target} = ?`, params: [dialect.toDatabase(key.field.kind, value)] });
+    equalSoFar.push(value === null ? { sql: `${target} IS NULL`, params: [] } : { sql: `${target} = ?`, params: [dialect.toDatabase(value)] });
   });
   if (alternatives.length === 0) return NEVER;
   const keyset: Fragment = {
@@ -159,7 +159,7 @@ function keyAfter(key: SortKey, value: CursorValue, dialect: Dialect): Fragment 
   const target = column(key.field);
   const nullsFirst = dialect.nullsLargest === key.descending;
   if (value === null) return nullsFirst ? { sql: `${target} IS NOT NULL`, params: [] } : NEVER;
-  const comparison = { sql: `${target} ${key.descending ? '<' : '>'} ?`, params: [dialect.toDatabase(key.field.kind, value)] };
+  const comparison = { sql: `${target} ${key.descending ? '<' : '>'} ?`, params: [dialect.toDatabase(value)] };
   if (nullsFirst || key.field.neverNull) return comparison;
   return { sql: `(${comparison.sql} OR ${target} IS NULL)`, params: comparison.params };
 }
@@ -172,5 +172,5 @@ function keyAfter(key: SortKey, value: CursorValue, dialect: Dialect): Fragment 
 function leadingBound(key: SortKey, value: CursorValue, dialect: Dialect): Fragment | undefined {
   const nullsFirst = dialect.nullsLargest === key.descending;
   if (value === null || !(nullsFirst || key.field.neverNull)) return undefined;
-  return { sql: `${column(key.field)} ${key.descending ? '<=' : '>='} ?`, params: [dialect.toDatabase(key.field.kind, value)] };
+  return { sql: `${column(key.field)} ${key.descending ? '<=' : '>='} ?`, params: [dialect.toDatabase(value)] };
 }

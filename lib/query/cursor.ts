@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StrataError } from '../errors/StrataError.js';
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { QueryableField } from './fields.js';
 import type { Condition, CursorValue, ParsedQuery, SortKey } from './parsed-query.js';
 
@@ -69,15 +70,9 @@ function readPayload(cursor: string): { s: unknown; k: CursorValue[] } | undefin
 /** True when `value` is something the column of `field` can hold, as the driver returns it. */
 function fitsColumn(field: QueryableField, value: unknown): boolean {
   if (value === null) return !field.neverNull;
-  switch (field.kind) {
-    // PostgreSQL's driver returns bigint columns as strings.
-    case 'integer':
-    case 'number': return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value));
-    // SQLite stores booleans as 0 and 1.
-    case 'boolean': return typeof value === 'boolean' || value === 0 || value === 1;
-    case 'enum': return typeof value === 'string' || typeof value === 'number';
-    default: return typeof value === 'string';
-  }
+  if (field.kind === 'enum') return typeof value === 'string' || typeof value === 'number';
+  const isColumnValue = fieldTypeOf(field.kind)?.index?.isColumnValue;
+  return isColumnValue ? isColumnValue(value) : typeof value === 'string';
 }
 
 function cursorError(message: string, constraint: string): StrataError {

@@ -1,7 +1,11 @@
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { SYSTEM_COLUMNS } from '../storage/schema.js';
 
-/** The kinds a filterable column can hold. */
+/**
+ * The kinds a filterable column can hold: enum, or a scalar kind with an `index` in the field-type
+ * registry (these are the built-in ones; a registered kind is another name at run time).
+ */
 export type QueryableKind = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'enum';
 
 /** One field that filters and sorts may name, mapped to the current-state column that holds it. */
@@ -52,12 +56,7 @@ export function queryableFields(model: ResourceModel, extraFields: readonly Quer
   return fields;
 }
 
-const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-const ARTICLES: Record<QueryableKind, string> = {
-  string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', date: 'an ISO-8601 date', enum: 'one of',
-};
 
 /**
  * Coerces a filter value to the kind of `field`: query strings give `'18'`, JSON bodies `18`.
@@ -67,55 +66,16 @@ const ARTICLES: Record<QueryableKind, string> = {
 export function coerceValue(field: QueryableField, value: unknown): { value: string | number | boolean } | { problem: string } {
   // No stored value can hold U+0000 (validation refuses it; PostgreSQL cannot), so it is a bad query, not a driver error.
   if (typeof value === 'string' && value.includes('\u0000')) return { problem: `${field.name} values cannot contain the NUL character (U+0000)` };
-  const coerced = coerceByKind(field, value);
-  if (coerced !== undefined) return { value: coerced };
-  const expected = field.kind === 'enum' ? `one of ${(field.values ?? []).join(', ')}` : ARTICLES[field.kind];
-  return { problem: `${field.name} takes ${expected}, got ${quote(value)}` };
-}
-
-function coerceByKind(field: QueryableField, value: unknown): string | number | boolean | undefined {
-  switch (field.kind) {
-    case 'integer': {
-      const number = typeof value === 'string' && INTEGER.test(value) ? Number(value) : value;
-      return typeof number === 'number' && Number.isSafeInteger(number) ? number : undefined;
-    }
-    case 'number': {
-      const number = typeof value === 'string' && NUMBER.test(value) ? Number(value) : value;
-      return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
-    }
-    case 'boolean': return coerceBoolean(value);
-    case 'date': return coerceDate(value);
-    case 'enum': {
-      const values = field.values ?? [];
-      // Query strings carry numeric enum values as text.
-      const candidate = typeof value === 'string' && NUMBER.test(value) && !values.includes(value) ? Number(value) : value;
-      return values.find((allowed) => allowed === candidate);
-    }
-    default:
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-      return typeof value === 'string' ? value : undefined;
+  if (field.kind === 'enum') {
+    const values = field.values ?? [];
+    // Query strings carry numeric enum values as text.
+    const candidate = typeof value === 'string' && NUMBER.test(value) && !values.includes(value) ? Number(value) : value;
+    const allowed = values.find((item) => item === candidate);
+    return allowed !== undefined ? { value: allowed } : { problem: `${field.name} takes one of ${values.join(', ')}, got ${quote(value)}` };
   }
-}
-
-/** `true`, `false`, `'true'`, `'false'`, `'1'`, `'0'` as a boolean; anything else undefined. */
-export function coerceBoolean(value: unknown): boolean | undefined {
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  return undefined;
-}
-
-/** An ISO-8601 date or date-time (a time without offset is UTC) in `toISOString()` form. */
-function coerceDate(value: unknown): string | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
-  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
-  if (!match) return undefined;
-  const [, year, month, day] = match.map(Number);
-  // Date would roll 2024-02-30 over to March 1st; a day that is not in the calendar is an error.
-  const calendarDay = new Date(Date.UTC(year, month - 1, day));
-  if (calendarDay.getUTCMonth() !== month - 1 || calendarDay.getUTCDate() !== day) return undefined;
-  const hasTimeWithoutOffset = (value as string).includes('T') && match[4] === undefined;
-  const date = new Date(hasTimeWithoutOffset ? `${value}Z` : value as string);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  const index = fieldTypeOf(field.kind)!.index!;
+  const coerced = index.coerce(value);
+  return coerced !== undefined ? { value: coerced } : { problem: `${field.name} takes ${index.expected}, got ${quote(value)}` };
 }
 
 /** The items of a list given as an array or a comma-separated string (`''` is the empty list); undefined otherwise. */

@@ -2,7 +2,9 @@ import { StrataError, type ErrorDetail } from '../errors/StrataError.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { decodeCursor, querySignature } from './cursor.js';
 import type { Condition, FieldCondition, ParsedQuery, ScalarValue, SortKey } from './parsed-query.js';
-import { coerceBoolean, coerceValue, listItems, queryableFields, quote, type QueryableField, type QueryableKind } from './fields.js';
+import { coerceBoolean } from '../metadata/built-in-field-types.js';
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
+import { coerceValue, listItems, queryableFields, quote, type QueryableField, type QueryableKind } from './fields.js';
 
 /** Every filter operator, in the order error messages list them. */
 export const OPERATORS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'contains', 'startsWith', 'endsWith', 'exists', 'isNull'] as const;
@@ -34,16 +36,17 @@ const MAX_TEXT_LENGTH = 1000;
 const RANGE: readonly Operator[] = ['gt', 'gte', 'lt', 'lte'];
 const TEXT: readonly Operator[] = ['contains', 'startsWith', 'endsWith'];
 const OPERATOR_NAMES: ReadonlySet<string> = new Set(OPERATORS);
-// Booleans have no order, and enums are stored as text, so their order would not be the declared one.
-const ORDERED_KINDS: ReadonlySet<QueryableKind> = new Set(['string', 'number', 'integer', 'date']);
-const TEXT_KINDS: ReadonlySet<QueryableKind> = new Set(['string', 'enum']);
+// Enums are stored as text, so their order would not be the declared one; their text can be matched.
+const ENUM_OPERATORS = { ordered: false, textMatch: true };
 
 /**
- * The operators a field of `kind` takes, in the order error messages list them.
+ * The operators a field of `kind` takes, in the order error messages list them: an enum's, or what
+ * the scalar kind's `index` in the field-type registry allows.
  * @example operatorsFor('boolean') // ['eq', 'ne', 'in', 'nin', 'exists', 'isNull']
  */
 export function operatorsFor(kind: QueryableKind): readonly Operator[] {
-  return OPERATORS.filter((operator) => (!RANGE.includes(operator) || ORDERED_KINDS.has(kind)) && (!TEXT.includes(operator) || TEXT_KINDS.has(kind)));
+  const { ordered, textMatch } = kind === 'enum' ? ENUM_OPERATORS : fieldTypeOf(kind)?.index ?? {};
+  return OPERATORS.filter((operator) => (!RANGE.includes(operator) || ordered) && (!TEXT.includes(operator) || textMatch));
 }
 
 /**

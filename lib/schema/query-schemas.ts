@@ -1,3 +1,4 @@
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { jobQueryFields, operatorsFor, queryableFields, type QueryableField, type QueryLimits } from '../query/index.js';
 import { withNull } from './json-schema.js';
@@ -95,18 +96,13 @@ function fieldFilter(field: QueryableField): SchemaObject {
 
 /** A filter value of the field's kind; query strings carry numbers and booleans as text, which is accepted too. */
 function valueSchema(field: QueryableField): SchemaObject {
-  switch (field.kind) {
-    case 'integer': return { type: ['integer', 'string'], pattern: '^[+-]?\\d+$' };
-    case 'number': return { type: ['number', 'string'] };
-    case 'boolean': return { type: ['boolean', 'string'], enum: [true, false, 'true', 'false', '1', '0'] };
-    case 'date': return { type: 'string', anyOf: [{ format: 'date-time' }, { format: 'date' }] };
-    case 'string': return { type: ['string', 'number'] };
-    case 'enum': {
-      const values = field.values ?? [];
-      const numbers = values.filter((value) => typeof value === 'number');
-      return { type: numbers.length > 0 ? ['string', 'number'] : 'string', enum: [...values, ...numbers.map(String)] };
-    }
+  if (field.kind === 'enum') {
+    const values = field.values ?? [];
+    const numbers = values.filter((value) => typeof value === 'number');
+    return { type: numbers.length > 0 ? ['string', 'number'] : 'string', enum: [...values, ...numbers.map(String)] };
   }
+  // A copy, so a caller may extend it: the registry's schema is frozen and shared.
+  return structuredClone(fieldTypeOf(field.kind)!.index!.filterSchema) as SchemaObject;
 }
 
 /** Names `fields=` takes: the model's fields, and `id` and `_meta`, which are always returned anyway. */

@@ -1,3 +1,4 @@
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
 import { withArticle } from '../metadata/naming.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
@@ -104,31 +105,31 @@ function objectProperties(target: Function, fields: readonly FieldModel[], mode:
 /** One field: its type, its constraints, and `null` when the field is nullable or optional (both store null). */
 function fieldSchema(field: FieldModel, mode: SchemaMode, constraints: PropertyConstraints, withRules: boolean): SchemaObject {
   const schema = typeSchema(field.type, mode, constraints, withRules);
-  // Dates take no class-validator keywords: its date pattern is stricter than what the server accepts.
-  if (field.type.kind !== 'date') Object.assign(schema, constraints.own);
-  if (field.type.kind === 'array' && field.type.items.kind !== 'date') schema.items = { ...(schema.items as SchemaObject), ...constraints.items };
+  if (takesValidatorRules(field.type)) Object.assign(schema, constraints.own);
+  if (field.type.kind === 'array' && takesValidatorRules(field.type.items)) schema.items = { ...(schema.items as SchemaObject), ...constraints.items };
   const description = [field.ref ? `Id of a ${field.ref.target.name}.` : '', field.description ?? ''].filter(Boolean).join(' ');
   if (description) schema.description = description;
   return field.nullable || field.optional ? withNull(schema) : schema;
 }
 
+/** False for a scalar kind whose JSON Schema class-validator's keywords must not change (a date: its pattern is stricter than what the server accepts). */
+function takesValidatorRules(type: FieldType): boolean {
+  return fieldTypeOf(type.kind)?.schema.withValidatorRules ?? true;
+}
+
 function typeSchema(type: FieldType, mode: SchemaMode, constraints: PropertyConstraints, withRules: boolean): SchemaObject {
   switch (type.kind) {
-    case 'string': case 'number': case 'integer': case 'boolean':
-      return { type: type.kind };
-    case 'date':
-      return mode === 'output'
-        ? { type: 'string', format: 'date-time' }
-        // Writes take an ISO-8601 date or date-time; the server stores it as a UTC date-time.
-        : { type: 'string', anyOf: [{ format: 'date-time' }, { format: 'date' }] };
-    case 'json':
-      return { description: 'Any JSON value.' };
     case 'enum':
       return { type: enumTypes(type.values), enum: [...type.values] };
     case 'array':
       return { type: 'array', items: typeSchema(type.items, mode, constraints, withRules) };
     case 'object':
       return { title: type.target.name, ...objectSchema(type.target, type.fields, mode, withRules && constraints.validatesNested) };
+    default: {
+      const { output, input } = fieldTypeOf(type.kind)!.schema;
+      // A copy, since the field's constraints and description are added to it: the registry's schema is frozen and shared.
+      return structuredClone(mode === 'output' ? output : input ?? output) as SchemaObject;
+    }
   }
 }
 

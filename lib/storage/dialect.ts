@@ -1,4 +1,4 @@
-import type { FieldKind } from '../metadata/model.js';
+import { fieldTypeOf } from '../metadata/field-type-registry.js';
 
 /**
  * What differs between SQLite and PostgreSQL, in one place. Everything else in storage and the
@@ -10,10 +10,10 @@ export interface Dialect {
   readonly nullsLargest: boolean;
   /** Appended to the SELECT that reads a row about to be written, so concurrent writers queue. */
   readonly lockForUpdate: string;
-  /** The column type of an indexed field of this kind. */
-  columnType(kind: FieldKind): string;
+  /** The column type of an indexed field of this kind (a scalar kind's own, from the field-type registry; text for enums). */
+  columnType(kind: string): string;
   /** A value as the driver should bind it. */
-  toDatabase(kind: FieldKind, value: unknown): unknown;
+  toDatabase(value: unknown): unknown;
   /** Parses a JSON column as the driver returned it. */
   parseJson(value: unknown): Record<string, unknown>;
   /** SQL that is true when `column` contains / starts with / ends with the bound text (case-sensitive). */
@@ -31,12 +31,11 @@ export const sqliteDialect: Dialect = {
   nullsLargest: false,
   lockForUpdate: '',
   columnType(kind) {
-    if (kind === 'integer' || kind === 'boolean') return 'integer';
-    if (kind === 'number') return 'real';
-    return 'text';
+    return fieldTypeOf(kind)?.index?.column.sqlite ?? 'text';
   },
-  toDatabase(kind, value) {
-    if (kind === 'boolean' && typeof value === 'boolean') return value ? 1 : 0;
+  toDatabase(value) {
+    // SQLite has no boolean type: true and false are stored as 1 and 0.
+    if (typeof value === 'boolean') return value ? 1 : 0;
     return value;
   },
   parseJson(value) {
@@ -61,12 +60,9 @@ export const postgresDialect: Dialect = {
   nullsLargest: true,
   lockForUpdate: ' FOR UPDATE',
   columnType(kind) {
-    if (kind === 'integer') return 'bigint';
-    if (kind === 'number') return 'double precision';
-    if (kind === 'boolean') return 'boolean';
-    return 'text';
+    return fieldTypeOf(kind)?.index?.column.postgresql ?? 'text';
   },
-  toDatabase(_kind, value) {
+  toDatabase(value) {
     return value;
   },
   parseJson(value) {

@@ -1,11 +1,12 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
-  JOB_STATUSES, jobQueryFields, queryableFields, withArticle, type FieldModel, type FieldType, type QueryableField, type ResourceModel, type SchemaObject,
+  fieldTypeOf, JOB_STATUSES, jobQueryFields, queryableFields, withArticle,
+  type FieldModel, type FieldType, type GraphQLScalarHint, type QueryableField, type QueryableKind, type ResourceModel, type SchemaObject,
 } from '../../lib/plugin-api.js';
 import { enumValueNames, NameRegistry, upperFirst } from './names.js';
 import { DateTimeScalar, JsonScalar } from './scalars.js';
 import {
-  filterInputType, ResourceMetaType, RESULT_TYPES, SCALAR_FILTERS, SHARED_TYPE_NAMES, type ResultType, type TypeThunk,
+  filterInputType, KIND_FILTERS, ResourceMetaType, RESULT_TYPES, SCALAR_FILTERS, SHARED_TYPE_NAMES, type ResultType, type TypeThunk,
 } from './shared-types.js';
 
 /** The generated GraphQL types of one resource (type-graphql classes and enum objects). */
@@ -35,6 +36,15 @@ type Shape = 'output' | 'input' | 'patch';
 
 const BUILT_IN = 'a built-in Strata type';
 
+/**
+ * The GraphQL type of each scalar kind's `graphql` hint. Each field type names its hint in the
+ * field-type registry, so a kind a plugin registers needs no change here; the types themselves
+ * stay in this plugin, since lib/ knows nothing of GraphQL. The hints are a closed list, all mapped.
+ */
+const SCALAR_TYPES: Readonly<Record<GraphQLScalarHint, object>> = {
+  String, Float, Int, Boolean, DateTime: DateTimeScalar, JSON: JsonScalar,
+};
+
 /** A new empty class called `name` (the name shows in type-graphql's own messages). */
 export function namedClass(name: string): new () => object {
   return { [name]: class {} }[name];
@@ -53,6 +63,7 @@ export class ResourceTypeFactory {
   private readonly patches = new Map<Function, Function>();
   private readonly enums = new Map<unknown, { name: string; values: object }>();
   private readonly enumFilters = new Map<object, Function>();
+  private readonly kindFilters = new Map<string, Function>();
   private readonly groupWheres = new Map<string, Function>();
   private jobState?: Function;
 
@@ -117,19 +128,15 @@ export class ResourceTypeFactory {
   private fieldType(type: FieldType, shape: Shape, owner: string, field: FieldModel): GraphQLFieldType {
     const fixed = (value: object): GraphQLFieldType => ({ type: () => value, itemsNullable: false });
     switch (type.kind) {
-      case 'string': return fixed(field.ref ? ID : String);
-      case 'number': return fixed(Float);
-      case 'integer': return fixed(Int);
-      case 'boolean': return fixed(Boolean);
-      case 'date': return fixed(DateTimeScalar);
-      case 'json': return fixed(JsonScalar);
       case 'enum': return fixed(this.enumType(type, `${owner}${upperFirst(field.name)}`).values);
       case 'object': return fixed(shape === 'output' ? this.nestedObject(type) : shape === 'input' ? this.nestedInput(type) : this.nestedPatch(type));
       case 'array': {
         // A merge patch replaces arrays whole, so the items of a patched array are full inputs.
         const items = this.fieldType(type.items, shape === 'patch' ? 'input' : shape, owner, field);
-        return { type: () => [items.type()], itemsNullable: type.items.kind === 'json' };
+        return { type: () => [items.type()], itemsNullable: Boolean(fieldTypeOf(type.items.kind)?.nullItems) };
       }
+      // A scalar kind (every one the model holds is registered); a reference holds an id.
+      default: return fixed(field.ref ? ID : SCALAR_TYPES[fieldTypeOf(type.kind)!.graphql]);
     }
   }
 
@@ -260,7 +267,7 @@ export class ResourceTypeFactory {
   private filterOf(model: ResourceModel, field: QueryableField): Function {
     if (field.name === 'id' || model.fieldsByName.get(field.name)?.ref) return SCALAR_FILTERS.id;
     if (field.name === '_meta.status') return SCALAR_FILTERS.status;
-    if (field.kind !== 'enum') return SCALAR_FILTERS[field.kind];
+    if (field.kind !== 'enum') return this.kindFilter(field.kind);
     // The values come from the queryable field itself; a model field adds its enum object (for value
     // names, and to share the enum of its output field), a system field such as `_job.status` is named after its path.
     const values = field.values ?? [];
@@ -274,6 +281,19 @@ export class ResourceTypeFactory {
       this.names.claim(name, `the filter of ${enumType.name}`, 'rename the property or the class');
       filter = filterInputType(name, 'enum', () => enumType.values, `Tests on ${withArticle(enumType.name)}.`);
       this.enumFilters.set(enumType.values, filter);
+    }
+    return filter;
+  }
+
+  /** The filter of a scalar kind: a built-in kind's shared one (`IntFilter` …), else `<Kind>Filter`, made once per schema. */
+  private kindFilter(kind: QueryableKind): Function {
+    let filter = KIND_FILTERS.get(kind) ?? this.kindFilters.get(kind);
+    if (!filter) {
+      const name = `${upperFirst(kind)}Filter`;
+      this.names.claim(name, `the filter of ${kind} fields`, 'rename the field type');
+      const valueType = SCALAR_TYPES[fieldTypeOf(kind)!.graphql];
+      filter = filterInputType(name, kind, () => valueType, `Tests on ${withArticle(kind)} field.`);
+      this.kindFilters.set(kind, filter);
     }
     return filter;
   }

@@ -142,6 +142,12 @@ export const SCALAR_FILTERS = {
   status: filterInputType('RevisionStatusFilter', 'enum', () => RevisionStatus, 'Tests on a revision status.'),
 } as const;
 
+/** The shared filters of the built-in scalar kinds, by kind; a kind a plugin registers gets its own `<Kind>Filter`. */
+export const KIND_FILTERS: ReadonlyMap<string, Function> = new Map([
+  ['string', SCALAR_FILTERS.string], ['integer', SCALAR_FILTERS.integer], ['number', SCALAR_FILTERS.number],
+  ['boolean', SCALAR_FILTERS.boolean], ['date', SCALAR_FILTERS.date],
+]);
+
 /** Every fixed type name, so generated names cannot clash with them. */
 export const SHARED_TYPE_NAMES = [
   'Query', 'Mutation', 'Subscription', 'String', 'Int', 'Float', 'Boolean', 'ID', 'DateTime', 'JSON',
