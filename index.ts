@@ -33,6 +33,8 @@ export function defaultPlugins(app: unknown, resources: readonly Function[] = []
 export function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
   const listed = options.plugins ?? [];
   const defaults = options.defaultPlugins === false ? [] : defaultPlugins(app, options.resources);
-  const replaced = new Set(listed.map((plugin) => plugin?.name));
-  return bootstrapCore(app, { ...options, plugins: [...defaults.filter((plugin) => !replaced.has(plugin.name)), ...listed] });
+  // A listed plugin named like a default takes the default's place, so the order stays the defaults' order.
+  const replacement = (plugin: StrataPlugin) => listed.find((candidate) => candidate?.name === plugin.name) ?? plugin;
+  const added = listed.filter((plugin) => !defaults.some((candidate) => candidate.name === plugin?.name));
+  return bootstrapCore(app, { ...options, plugins: [...defaults.map(replacement), ...added] });
 }

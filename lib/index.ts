@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 // The user's API: decorators, bootstrap and what it returns, the manager, hooks, errors.
-// Plugins use the plugin API as well: `strata/plugin` (lib/plugin-api.ts).
+// Plugins use the plugin API as well (lib/plugin-api.ts); the package root exports both.
 export { Resource, Indexed, Versioned, Field, Ref, Job } from '../decorators/index.js';
 export { bootstrap, type Strata } from './bootstrap.js';
 export type { BootstrapOptions } from './config.js';

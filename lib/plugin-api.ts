@@ -1,6 +1,6 @@
 /**
- * The plugin API, published as `strata/plugin`: everything the built-in plugins use, so a user's
- * own plugin can do all they do (docs/plugins-and-hooks.md). It includes the user's API.
+ * The plugin API: everything the built-in plugins use, so a user's own plugin can do all they do
+ * (docs/plugins-and-hooks.md). It includes the user's API; the package root exports both.
  */
 export * from './index.js';
 export type { PluginContext, PluginOperations, UserResolver } from './plugin/context.js';

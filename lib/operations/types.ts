@@ -18,9 +18,10 @@ export type Action = (typeof ACTIONS)[number];
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
- * How a path or query parameter's text becomes a value: `string` as is, `positiveInteger` a whole
- * number ≥ 1, `boolean` `true`/`false` (a bare `?flag` is true, absent false), `dateTime` an
- * ISO-8601 string kept as text. A value that does not fit is a 400 `BAD_REQUEST`.
+ * How a path or query parameter is read: `string` as is, `positiveInteger` a whole number ≥ 1
+ * (REST answers 400 `BAD_REQUEST` to anything else), `boolean` `true`/`false` (a bare `?flag` is
+ * true), `dateTime` an ISO-8601 text passed on as is (the operation checks it). An absent
+ * parameter is undefined, unless `required` (then a 400).
  */
 export type ParameterKind = 'string' | 'positiveInteger' | 'boolean' | 'dateTime';
 

@@ -4,7 +4,7 @@ import type { ResourceModel } from '../metadata/model.js';
 export type ModelTrait = 'job';
 
 const TRAITS: readonly { trait: ModelTrait; decorator: string; has(model: ResourceModel): boolean; fix: string }[] = [
-  { trait: 'job', decorator: '@Job', has: (model) => model.job !== undefined, fix: 'add jobsPlugin() to plugins (or leave plugins out to get the defaults)' },
+  { trait: 'job', decorator: '@Job', has: (model) => model.job !== undefined, fix: 'add jobsPlugin() to plugins, or drop defaultPlugins: false (the defaults include it)' },
 ];
 
 /** A problem for every model with a trait no plugin consumes (say `@Job` without the jobs plugin), naming the class and the fix. */

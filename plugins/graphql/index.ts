@@ -21,6 +21,7 @@ export function graphqlPlugin(options: GraphQLOptions = {}): StrataPlugin {
   const schemas = new WeakMap<PluginContext, GraphQLSchema>();
   return definePlugin({
     name: 'graphql',
+    requires: ['http'],
     validate(context) {
       const app = context.app as Partial<Express> | null;
       const problems = [...settings.problems];

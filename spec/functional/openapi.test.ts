@@ -11,7 +11,6 @@ import {
   ArrayMaxSize, IsBoolean, IsDate, IsEmail, IsEnum, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { getMetadataArgsStorage } from 'routing-controllers';
-import { routingControllersToSpec } from 'routing-controllers-openapi';
 import { bootstrap, BootstrapError, Field, Indexed, openApiPlugin, Resource, restPlugin, Versioned, type Strata, type StrataPlugin } from '../../index.js';
 import { compileOpenApiChecker, type OpenApiChecker } from '../support/openapi-check.js';
 
@@ -151,10 +150,9 @@ describe('OpenAPI plugin', () => {
       }
     });
 
-    it('describes exactly the routes routing-controllers mounted, and routing-controllers-openapi runs over them', () => {
+    it('describes exactly the routes routing-controllers mounted: REST and OpenAPI read the same operation table', () => {
       const documented = new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`)));
       assert.deepEqual([...documented].sort(), [...mountedOperations(['/authors', '/notes'])].sort());
-      assert.doesNotThrow(() => routingControllersToSpec(getMetadataArgsStorage(), {}, { info: { title: 'all controllers', version: '1' } }));
     });
 
     it('puts the class-validator constraints into <Name>Input, with types from the model', () => {
