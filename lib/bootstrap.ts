@@ -1,4 +1,3 @@
-import type { EntitySchema } from '@mikro-orm/core';
 import { BootstrapError } from './errors/index.js';
 import { buildModels } from './metadata/builder.js';
 import type { ResourceModel } from './metadata/model.js';
@@ -7,12 +6,8 @@ import { ResourceManager } from './manager/ResourceManager.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import { createLogger } from './logger.js';
-import type { CurrentUser } from './manager/context.js';
-import { OperationTable } from './operations/table.js';
-import type { PluginContext, UserResolver } from './plugin/context.js';
-import type { StrataPlugin } from './plugin/definePlugin.js';
+import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
-import { ServiceRegistry } from './plugin/services.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
@@ -57,71 +52,21 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     }
     return found as unknown as ResourceManager<T>;
   };
-  const pluginEntities: EntitySchema[] = [];
   let database: Database | undefined;
-  let configuring = true;
-  const operations = new OperationTable();
-  const services = new ServiceRegistry();
-  if (app) services.provide('bootstrap', 'http', app);
-  const userResolvers: UserResolver[] = [];
-  const currentUser = async (request: unknown): Promise<CurrentUser | null> => {
-    for (const resolve of userResolvers) {
-      const user = await resolve(request);
-      if (user !== undefined) return user;
-    }
-    return resolved.currentUser(request);
-  };
-  const inConfigure = (what: string) => {
-    if (!configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
-  };
-  const contexts = new Map<StrataPlugin, PluginContext>();
-  const contextOf = (plugin: StrataPlugin): PluginContext => {
-    let context = contexts.get(plugin);
-    if (context) return context;
-    context = {
-      app, models, hooks, options: resolved, logger, manager, currentUser,
-      dialect: parseDatabaseUrl(resolved.database).dialect,
-      operations: {
-        add(definition, addOptions) {
-          inConfigure('operations.add');
-          operations.add(definition, addOptions);
-        },
-        of: (model) => operations.of(model),
-        find: (model, name) => operations.find(model, name),
-      },
-      provide(name, service) {
-        inConfigure('provide');
-        if (!plugin.provides?.includes(name)) throw new BootstrapError([`${plugin.name}: provides service "${name}" without declaring it; add '${name}' to the plugin's provides`]);
-        services.provide(plugin.name, name, service);
-      },
-      require: (name) => services.require(name, `plugin "${plugin.name}"`),
-      has: (name) => services.has(name),
-      authenticate(resolver) {
-        inConfigure('authenticate');
-        userResolvers.push(resolver);
-      },
-      addEntitySchema(schema) {
-        inConfigure('addEntitySchema');
-        pluginEntities.push(schema);
-      },
-      get database() {
-        if (!database) throw new BootstrapError(['the database is open from the mount phase on; use context.database in mount, start or later']);
-        return database;
-      },
-    };
-    contexts.set(plugin, context);
-    return context;
-  };
+  const dialect = parseDatabaseUrl(resolved.database).dialect;
   const logger = createLogger(resolved.logLevel);
+  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database });
+  const contextOf = contexts.of;
   await runPhase(plugins, 'configure', contextOf);
-  configuring = false;
+  contexts.endConfigure();
   const validateProblems = await collectPluginProblems(plugins, contextOf);
   // Read after validate: hooks may be added there too.
+  const { operations, services } = contexts;
   const lateProblems = [...hooks.problems, ...operations.problems, ...operations.clashes(models), ...validateProblems];
   if (lateProblems.length > 0) throw new BootstrapError(lateProblems);
   hooks.seal();
 
-  database = await Database.open(resolved.database, [...entitySchemas(models, parseDatabaseUrl(resolved.database).dialect), ...pluginEntities]);
+  database = await Database.open(resolved.database, [...entitySchemas(models, dialect), ...contexts.entitySchemas]);
   const started: typeof plugins = [];
   try {
     await synchronizeSchema(database, models, logger);

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
 import type { Logger, PluginContext, ResourceModel } from '../../lib/plugin-api.js';
-import { handleOperation } from './operation-handler.js';
+import { handleOperation, planRoute } from './operation-handler.js';
 import { sendProblem } from './problem.js';
 
 const METHOD_DECORATORS = { get: Get, post: Post, put: Put, patch: Patch, delete: Delete };
@@ -24,9 +24,10 @@ export function buildController(model: ResourceModel, context: PluginContext, li
   const readers = { regular: rawBody(limits.body, context.logger), large: rawBody(limits.import, context.logger) };
   for (const definition of context.operations.of(model)) {
     const method = definition.name;
+    const plan = planRoute(definition, model, context);
     prototype[method] = async function handle(request: Request, response: Response): Promise<Response> {
       try {
-        return await handleOperation(definition, model, context, request, response);
+        return await handleOperation(plan, context, request, response);
       } catch (error) {
         sendProblem(request, response, error, context.logger);
         return response;
@@ -34,7 +35,7 @@ export function buildController(model: ResourceModel, context: PluginContext, li
     };
     const descriptor = Object.getOwnPropertyDescriptor(prototype, method)!;
     METHOD_DECORATORS[definition.method](definition.path === '/' ? '' : definition.path)(prototype, method, descriptor);
-    UseBefore(definition.body?.(model).large ? readers.large : readers.regular)(prototype, method);
+    UseBefore(plan.body?.large ? readers.large : readers.regular)(prototype, method);
     Req()(prototype, method, 0);
     Res()(prototype, method, 1);
   }

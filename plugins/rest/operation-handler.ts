@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import {
   PATCH_MEDIA_TYPES, StrataError,
-  type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type PatchFormat, type PluginContext, type ResourceModel,
+  type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult, type PatchFormat, type PluginContext, type ResourceModel,
 } from '../../lib/plugin-api.js';
 import { readNdjson, streamNdjson } from './ndjson.js';
 import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendJson, sendResource } from './request.js';
@@ -11,29 +11,47 @@ export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
 
 const COUNT_PARAMETERS = ['where', 'filter', 'q', 'deleted'];
 
+/** One operation of one resource, with what its description says worked out once, at mount. */
+export interface RoutePlan {
+  readonly definition: OperationDefinition;
+  readonly model: ResourceModel;
+  readonly parameters: readonly OperationParameter[];
+  readonly body?: OperationBody;
+  readonly result: OperationResult;
+  readonly hasId: boolean;
+}
+
+/** The plan of an operation of a resource. */
+export function planRoute(definition: OperationDefinition, model: ResourceModel, context: PluginContext): RoutePlan {
+  const body = definition.body?.(model);
+  return {
+    definition, model, result: definition.result(model), hasId: definition.path.includes(':id'),
+    parameters: definition.parameters?.(model, context.options.limits) ?? [], ...(body ? { body } : {}),
+  };
+}
+
 /**
  * Serves one operation of the table over HTTP: reads its parameters (path and query, by kind), its
  * search and its body, checks `If-Match` before the body is read (so a stale write is a 412 even
  * with a bad body), makes the operation's one call and writes its result.
  */
-export async function handleOperation(definition: OperationDefinition, model: ResourceModel, context: PluginContext, request: Request, response: Response): Promise<Response> {
+export async function handleOperation(plan: RoutePlan, context: PluginContext, request: Request, response: Response): Promise<Response> {
+  const { definition, model, body } = plan;
   const user = await context.currentUser(request);
   const manager = context.manager(model.target as never);
-  const limits = context.options.limits;
-  const id = definition.path.includes(':id') ? request.params.id : undefined;
-  const parameters = readParameters(definition.parameters?.(model, limits) ?? [], request);
+  const id = plan.hasId ? request.params.id : undefined;
+  const parameters = readParameters(plan.parameters, request);
   const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
-  const body = definition.body?.(model);
   if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));
   const call: OperationCall = {
-    model, manager, user, limits, parameters,
+    model, manager, user, limits: context.options.limits, parameters,
     ...(id !== undefined ? { id } : {}),
     ...(definition.search ? { search: readSearch(definition.search, request) } : {}),
     ...(ifMatch !== undefined ? { ifMatch } : {}),
     ...(body ? readBody(body, request, response) : {}),
   };
   const value = await definition.invoke(call);
-  return sendResult(definition, model, value, request, response, context);
+  return sendResult(plan, value, request, response, context);
 }
 
 /** Path and query parameters by their kind; a value that does not fit is a 400. */
@@ -91,8 +109,7 @@ function readBody(body: OperationBody, request: Request, response: Response): { 
 }
 
 /** Writes what the operation returned as its result kind says. */
-async function sendResult(definition: OperationDefinition, model: ResourceModel, value: unknown, request: Request, response: Response, context: PluginContext): Promise<Response> {
-  const result = definition.result(model);
+async function sendResult({ definition, model, result }: RoutePlan, value: unknown, request: Request, response: Response, context: PluginContext): Promise<Response> {
   switch (result.kind) {
     case 'empty':
       response.status(result.status).end();

@@ -1,0 +1,110 @@
+import type { EntitySchema } from '@mikro-orm/core';
+import type { ResolvedOptions } from '../resolved-options.js';
+import { BootstrapError } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import type { CurrentUser } from '../manager/context.js';
+import type { HookRegistry } from '../manager/hooks.js';
+import type { ResourceManager } from '../manager/ResourceManager.js';
+import type { ResourceModel } from '../metadata/model.js';
+import { OperationTable } from '../operations/table.js';
+import type { Database } from '../storage/database.js';
+import type { Dialect } from '../storage/dialect.js';
+import type { PluginContext, UserResolver } from './context.js';
+import type { StrataPlugin } from './definePlugin.js';
+import { ServiceRegistry } from './services.js';
+
+/** What bootstrap gives the plugin contexts of one app. */
+export interface PluginContextsInput {
+  readonly app: unknown;
+  readonly models: readonly ResourceModel[];
+  readonly hooks: HookRegistry;
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+  readonly dialect: Dialect;
+  manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
+  /** The open database; undefined before storage is prepared. */
+  database(): Database | undefined;
+}
+
+/**
+ * The plugin contexts of one app (one per plugin, so `provide` knows who provides) and what they
+ * collect: the operation table, the services, the user resolvers and the plugins' entity schemas.
+ * Calls that shape the app (`operations.add`, `provide`, `authenticate`, `addEntitySchema`) are
+ * refused once `endConfigure()` was called.
+ */
+export class PluginContexts {
+  readonly operations = new OperationTable();
+  readonly services = new ServiceRegistry();
+  readonly entitySchemas: EntitySchema[] = [];
+  private readonly userResolvers: UserResolver[] = [];
+  private readonly contexts = new Map<StrataPlugin, PluginContext>();
+  private configuring = true;
+
+  constructor(private readonly input: PluginContextsInput) {
+    if (input.app) this.services.provide('bootstrap', 'http', input.app);
+  }
+
+  /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */
+  readonly currentUser = async (request: unknown): Promise<CurrentUser | null> => {
+    for (const resolve of this.userResolvers) {
+      const user = await resolve(request);
+      if (user !== undefined) return user;
+    }
+    return this.input.options.currentUser(request);
+  };
+
+  /** Ends the configure phase. */
+  endConfigure(): void {
+    this.configuring = false;
+  }
+
+  /** The context `plugin`'s phases receive (the same object every time). */
+  readonly of = (plugin: StrataPlugin): PluginContext => {
+    let context = this.contexts.get(plugin);
+    if (!context) {
+      context = this.create(plugin);
+      this.contexts.set(plugin, context);
+    }
+    return context;
+  };
+
+  private create(plugin: StrataPlugin): PluginContext {
+    const { app, models, hooks, options, logger, manager, dialect } = this.input;
+    const { operations, services } = this;
+    const inConfigure = (what: string) => {
+      if (!this.configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
+    };
+    const database = this.input.database;
+    return {
+      app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser,
+      operations: {
+        add(definition, addOptions) {
+          inConfigure('operations.add');
+          operations.add(definition, addOptions);
+        },
+        of: (model) => operations.of(model),
+        find: (model, name) => operations.find(model, name),
+      },
+      provide(name, service) {
+        inConfigure('provide');
+        if (!plugin.provides?.includes(name)) throw new BootstrapError([`${plugin.name}: provides service "${name}" without declaring it; add '${name}' to the plugin's provides`]);
+        services.provide(plugin.name, name, service);
+      },
+      require: (name) => services.require(name, `plugin "${plugin.name}"`),
+      has: (name) => services.has(name),
+      authenticate: (resolver) => {
+        inConfigure('authenticate');
+        this.userResolvers.push(resolver);
+      },
+      addEntitySchema: (schema) => {
+        inConfigure('addEntitySchema');
+        this.entitySchemas.push(schema);
+      },
+      get database() {
+        const open = database();
+        if (!open) throw new BootstrapError(['the database is open from the mount phase on; use context.database in mount, start or later']);
+        return open;
+      },
+    };
+  }
+}
