@@ -45,13 +45,17 @@ export class PluginContexts {
   }
 
   /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */
-  readonly currentUser = async (request: unknown): Promise<CurrentUser | null> => {
+  readonly currentUser = (request: unknown): Promise<CurrentUser | null> => (
+    this.userResolvers.length === 0 ? Promise.resolve(this.input.options.currentUser(request)) : this.resolveUser(request)
+  );
+
+  private async resolveUser(request: unknown): Promise<CurrentUser | null> {
     for (const resolve of this.userResolvers) {
       const user = await resolve(request);
       if (user !== undefined) return user;
     }
     return this.input.options.currentUser(request);
-  };
+  }
 
   /** Ends the configure phase. */
   endConfigure(): void {

@@ -10,6 +10,7 @@ import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, 
 export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
 
 const COUNT_PARAMETERS = ['where', 'filter', 'q', 'deleted'];
+const NO_BODY: { body?: unknown; patchFormat?: PatchFormat } = {};
 
 /** One operation of one resource, with what its description says worked out once, at mount. */
 export interface RoutePlan {
@@ -43,12 +44,10 @@ export async function handleOperation(plan: RoutePlan, context: PluginContext, r
   const parameters = readParameters(plan.parameters, request);
   const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
   if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));
+  const { body: parsed, patchFormat } = body ? readBody(body, request, response) : NO_BODY;
   const call: OperationCall = {
-    model, manager, user, limits: context.options.limits, parameters,
-    ...(id !== undefined ? { id } : {}),
-    ...(definition.search ? { search: readSearch(definition.search, request) } : {}),
-    ...(ifMatch !== undefined ? { ifMatch } : {}),
-    ...(body ? readBody(body, request, response) : {}),
+    model, manager, user, limits: context.options.limits, parameters, id, ifMatch, body: parsed, patchFormat,
+    search: definition.search ? readSearch(definition.search, request) : undefined,
   };
   const value = await definition.invoke(call);
   return sendResult(plan, value, request, response, context);
