@@ -24,7 +24,7 @@ export function describeOperation(model: ResourceModel, definition: OperationDef
     ...(definition.path.includes(':id') ? [ID_PARAMETER] : []),
     ...own.filter((parameter) => parameter.in === 'path').map(toParameter),
     ...own.filter((parameter) => parameter.in === 'query').map(toParameter),
-    ...(definition.search ? searchParameters(model, resourceSchemaNames(model), limits, definition.search === 'count') as ParameterObject[] : []),
+    ...(definition.search ? searchParameters(model, resourceSchemaNames(model), limits, definition.search === 'count') : []),
   ];
   if (definition.conditional === 'If-Match') parameters.push(HEADER_PARAMETERS.ifMatch);
   if (definition.conditional === 'If-None-Match') parameters.push(HEADER_PARAMETERS.ifNoneMatch);

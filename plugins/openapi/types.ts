@@ -3,7 +3,7 @@
  * objects, kept loose on purpose: any keyword of the dialect may appear.
  */
 
-import type { SchemaObject } from '../../lib/plugin-api.js';
+import type { ParameterSchema, SchemaObject } from '../../lib/plugin-api.js';
 
 export type { SchemaObject };
 
@@ -12,18 +12,8 @@ export interface ReferenceObject {
   $ref: string;
 }
 
-/** A parameter in the path, the query or a header. */
-export interface ParameterObject {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  description?: string;
-  required?: boolean;
-  style?: 'form' | 'deepObject' | 'simple';
-  explode?: boolean;
-  /** Either `schema`, or `content` for a parameter carried as e.g. JSON text. */
-  schema?: SchemaObject;
-  content?: Record<string, MediaTypeObject>;
-}
+/** A parameter in the path, the query or a header: the shape the operation table describes parameters in. */
+export type ParameterObject = ParameterSchema;
 
 /** A response header. */
 export interface HeaderObject {
