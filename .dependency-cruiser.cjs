@@ -14,6 +14,7 @@ const LEAVES = ['^lib/errors/', '^lib/logger\\.ts$'];
  */
 const LAYERS = {
   metadata: { path: '^lib/metadata/', below: [] },
+  http: { path: '^lib/http/', below: [] },
   storage: { path: '^lib/storage/', below: ['metadata'] },
   query: { path: '^lib/query/', below: ['storage', 'metadata'] },
   schema: { path: '^lib/schema/', below: ['query', 'metadata'] },

@@ -13,6 +13,7 @@ export { restPlugin, type RestOptions } from './plugins/rest/index.js';
 export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugins/graphql/index.js';
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
 export { jobsPlugin, type JobsOptions, type JobsService } from './plugins/jobs/index.js';
+export { eventsPlugin, type EventsOptions } from './plugins/events/index.js';
 
 /**
  * The default plugins: the HTTP plugins when there is an app to mount them on, and the jobs plugin

@@ -3,6 +3,7 @@ import { buildModels } from './metadata/builder.js';
 import type { ResourceModel } from './metadata/model.js';
 import { HookRegistry } from './manager/hooks.js';
 import { ResourceManager } from './manager/ResourceManager.js';
+import type { EventBus } from './manager/events.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import { createLogger } from './logger.js';
@@ -20,6 +21,8 @@ export interface Strata {
   manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
   /** A service a plugin provides (e.g. `strata.service<JobsService>('jobs')`); a missing one is a BootstrapError. */
   service<T>(name: string): T;
+  /** The change feed (the events plugin's service `events`, docs/events.md); a BootstrapError without that plugin. */
+  readonly events: EventBus;
   /** Stops plugins (in reverse order) and closes the database. */
   close(): Promise<void>;
 }
@@ -70,7 +73,10 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   const started: typeof plugins = [];
   try {
     await synchronizeSchema(database, models, logger);
-    const environment = { database, hooks, limits: resolved.limits, models, managerOf: (target: Function) => manager(target as never) as ResourceManager };
+    const environment = {
+      database, hooks, limits: resolved.limits, models, changeRecorders: contexts.changeRecorders,
+      managerOf: (target: Function) => manager(target as never) as ResourceManager,
+    };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
     for (const model of models) {
       const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
@@ -93,6 +99,10 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     hooks,
     manager,
     service: (name) => services.require(name, 'strata.service()'),
+    get events() {
+      if (!services.has('events')) throw new BootstrapError(['strata.events needs the events plugin: add eventsPlugin() to plugins']);
+      return services.require<EventBus>('events', 'strata.events');
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -6,10 +6,11 @@ import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
 import { compileQuery, encodeCursor, jobQueryFields, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
 import { userId, type CallOptions, type WriteOptions } from './context.js';
+import type { Change, ChangeRecorder, ChangeType } from './changes.js';
 import { contentHash } from './hash.js';
 import type { HookContext, HookName, HookRegistry } from './hooks.js';
 import { JobOperations } from './job-operations.js';
-import { carryJobState, checkImportedJobState, checkSwitchKeepsJobState, initialJobState, withoutJobState } from './job-state.js';
+import { carryJobState, checkImportedJobState, checkSwitchKeepsJobState, initialJobState, jobStateOf, withoutJobState } from './job-state.js';
 import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
@@ -32,6 +33,8 @@ export interface ManagerEnvironment {
   limits: QueryLimits;
   /** The manager of another resource class (for references). */
   managerOf(target: Function): ResourceManager;
+  /** Told of every change inside its transaction (plugins add them with `context.recordChanges`). */
+  changeRecorders?: readonly ChangeRecorder[];
   models: readonly ResourceModel[];
 }
 
@@ -77,7 +80,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.guardUnique(() => this.store.insertState(state, validated));
       await this.store.insertRevision({ id: state.id, n: 1, parent: null, status: state.status, hash: state.hash,
         schemaVersion: state.schemaVersion, data: stored, createdAt: now, createdBy: user });
-      return toView(this.model, state);
+      return this.changed('created', state);
     });
   }
 
@@ -162,7 +165,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       checkPreconditions(state, options);
       const now = new Date().toISOString();
       const user = userId(options.user);
-      await this.saveState(state, { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 });
+      const deleted: StoredState = { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 };
+      await this.saveState(state, deleted);
+      await this.changed('deleted', deleted);
       // After the delete is saved, so a reference cycle (or a resource pointing at itself) ends here
       // instead of cascading forever; a restrict rule that throws still rolls the whole delete back.
       await this.references.onTargetDeleted(id, options);
@@ -180,7 +185,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.saveState(state, restored);
       // After saving, so a resource that points at itself finds its target live; a failure rolls back.
       await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
-      return toView(this.model, restored);
+      return this.changed('restored', restored);
     });
   }
 
@@ -191,6 +196,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       checkPreconditions(state, options);
       if (state.deletedAt === null) await this.references.onTargetDeleted(id, options);
       await this.store.purge(id);
+      await this.changed('purged', state, { by: userId(options.user), gone: true });
     });
   }
 
@@ -253,7 +259,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       };
       await this.references.checkTargetsExist(upgrade(this.model, revision.data, revision.schemaVersion));
       await this.saveState(state, switched);
-      return toView(this.model, switched);
+      return this.changed('switched', switched);
     });
   }
 
@@ -266,7 +272,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       await this.store.publishRevision(id, state.revision);
       const published: StoredState = { ...state, status: 'stable', updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1 };
       await this.saveState(state, published);
-      return toView(this.model, published);
+      return this.changed('published', published);
     });
   }
 
@@ -299,6 +305,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
         for (const revision of revisions) await this.store.insertRevision(revision);
+        await this.changed('created', state);
         ids.push(state.id);
       }
       return ids;
@@ -325,7 +332,26 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     await this.saveState(state, next);
     const retain = this.model.versioning.retain;
     if (retain !== undefined && !inPlace && n > retain) await this.store.pruneRevisions(state.id, n - retain, n);
-    return toView(this.model, next);
+    // A job's status change is `job.<status>`; any other new revision (a job's own data too) is `updated`.
+    const status = this.model.job ? jobStateOf(data)?.status : undefined;
+    return this.changed(status !== undefined && status !== jobStateOf(state.data)?.status ? `job.${status}` : 'updated', next);
+  }
+
+  /**
+   * Tells the change recorders about a stored change (inside its transaction) and returns the
+   * resource as it is now. `gone`: purged, so there is no resource to show.
+   */
+  private async changed(type: ChangeType, state: StoredState, options: { by?: string | null; gone?: boolean } = {}): Promise<ResourceView> {
+    const view = toView(this.model, state);
+    const recorders = this.environment.changeRecorders ?? [];
+    if (recorders.length === 0) return view;
+    const change: Change = {
+      type, model: this.model, id: state.id, revision: options.gone ? null : state.revision,
+      at: options.gone ? new Date().toISOString() : state.updatedAt, by: options.by !== undefined ? options.by : state.updatedBy,
+      data: options.gone ? null : view,
+    };
+    for (const record of recorders) await record(change);
+    return view;
   }
 
   /** Replaces the current-state row, mapping a lost race to CONFLICT and unique violations to UNIQUE_VIOLATION. */

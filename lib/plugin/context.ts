@@ -1,6 +1,7 @@
 import type { EntitySchema } from '@mikro-orm/core';
 import type { ResolvedOptions } from '../resolved-options.js';
 import type { Logger } from '../logger.js';
+import type { ChangeRecorder } from '../manager/changes.js';
 import type { CurrentUser } from '../manager/context.js';
 import type { HookRegistry } from '../manager/hooks.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
@@ -48,6 +49,12 @@ export interface PluginContext {
   require<T>(name: string): T;
   /** True when some plugin provides `name` (for optional cooperation). */
   has(name: string): boolean;
+  /**
+   * Adds a recorder every change of every resource is handed to, inside the transaction that stores
+   * it (a change log, an outbox); call it in `configure`. Use `database.afterCommit` for work that
+   * must wait until the change is durable.
+   */
+  recordChanges(recorder: ChangeRecorder): void;
   /** Adds a way to find the caller; resolvers run in plugin order, before the app's `currentUser`. */
   authenticate(resolver: UserResolver): void;
   /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */

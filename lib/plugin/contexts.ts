@@ -2,6 +2,7 @@ import type { EntitySchema } from '@mikro-orm/core';
 import type { ResolvedOptions } from '../resolved-options.js';
 import { BootstrapError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
+import type { ChangeRecorder } from '../manager/changes.js';
 import type { CurrentUser } from '../manager/context.js';
 import type { HookRegistry } from '../manager/hooks.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
@@ -36,6 +37,7 @@ export class PluginContexts {
   readonly operations = new OperationTable();
   readonly services = new ServiceRegistry();
   readonly entitySchemas: EntitySchema[] = [];
+  readonly changeRecorders: ChangeRecorder[] = [];
   private readonly userResolvers: UserResolver[] = [];
   private readonly contexts = new Map<StrataPlugin, PluginContext>();
   private configuring = true;
@@ -96,6 +98,10 @@ export class PluginContexts {
       },
       require: (name) => services.require(name, `plugin "${plugin.name}"`),
       has: (name) => services.has(name),
+      recordChanges: (recorder) => {
+        inConfigure('recordChanges');
+        this.changeRecorders.push(recorder);
+      },
       authenticate: (resolver) => {
         inConfigure('authenticate');
         this.userResolvers.push(resolver);

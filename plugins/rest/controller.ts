@@ -1,9 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
-import type { Logger, PluginContext, ResourceModel } from '../../lib/plugin-api.js';
+import { sendProblem, type Logger, type PluginContext, type ResourceModel } from '../../lib/plugin-api.js';
 import { handleOperation, planRoute } from './operation-handler.js';
-import { sendProblem } from './problem.js';
 
 const METHOD_DECORATORS = { get: Get, post: Post, put: Put, patch: Patch, delete: Delete };
 

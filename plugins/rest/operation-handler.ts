@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import {
-  PATCH_MEDIA_TYPES, StrataError,
+  PATCH_MEDIA_TYPES, sendJson, StrataError,
   type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult, type PatchFormat, type PluginContext, type ResourceModel,
 } from '../../lib/plugin-api.js';
 import { readNdjson, streamNdjson } from './ndjson.js';
-import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendJson, sendResource } from './request.js';
+import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendResource } from './request.js';
 
 /** The `Accept-Patch` header value (RFC 5789). */
 export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');

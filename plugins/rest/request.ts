@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { parseEntityTags, StrataError, type ResourceView } from '../../lib/plugin-api.js';
+import { parseEntityTags, sendJson, StrataError, type ResourceView } from '../../lib/plugin-api.js';
 
 /** The media type of the request body without parameters, lowercased ('' when there is none). */
 export function mediaType(request: Request): string {
@@ -57,20 +57,6 @@ export function notModified(request: Request, etag: string): boolean {
   if (header === undefined) return false;
   const opaque = (tag: string) => tag.replace(/^W\//, '');
   return parseEntityTags(header).some((tag) => tag === '*' || opaque(tag) === opaque(etag));
-}
-
-/** Writes a body as is: unlike `res.send`, no weak ETag of Express's own is added. */
-export function sendText(response: Response, status: number, contentType: string, text: string, headers: Record<string, string> = {}): Response {
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-  response.status(status).setHeader('Content-Type', `${contentType}; charset=utf-8`);
-  response.setHeader('Content-Length', Buffer.byteLength(text));
-  response.end(text);
-  return response;
-}
-
-/** Sends a JSON body with a status and headers. */
-export function sendJson(response: Response, status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return sendText(response, status, 'application/json', JSON.stringify(body), headers);
 }
 
 /** Sends one resource with its ETag (header and `_meta.etag`). */

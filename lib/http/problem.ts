@@ -1,0 +1,61 @@
+import type { Request, Response } from 'express';
+import { ERROR_CODES, isStrataError, StrataError, type ErrorCode } from '../errors/index.js';
+import type { Logger } from '../logger.js';
+import { sendText } from './send.js';
+
+/** RFC 9457 problem details as Strata sends them. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors: { path: string; message: string; constraint?: string }[];
+}
+
+/** The `type` URI of a code: a stable URN clients can switch on (the `code` member says the same). */
+export function problemType(code: ErrorCode): string {
+  return `urn:strata:error:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** Turns anything thrown into a StrataError; unknown errors become INTERNAL (and are logged by the caller). */
+export function toStrataError(error: unknown): StrataError {
+  if (isStrataError(error)) return error;
+  const bodyError = error as { type?: string; status?: number; expose?: boolean } | undefined;
+  switch (bodyError?.type) {
+    case 'entity.too.large': return new StrataError('PAYLOAD_TOO_LARGE', 'The request body is larger than the limit');
+    case 'entity.parse.failed': return StrataError.badRequest('The request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported': return new StrataError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported');
+    case 'request.aborted': return StrataError.badRequest('The request was aborted');
+  }
+  return StrataError.internal();
+}
+
+/** The problem document of an error. */
+export function toProblem(error: StrataError): Problem {
+  return {
+    type: problemType(error.code),
+    title: ERROR_CODES[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    errors: error.errors,
+  };
+}
+
+/** Writes `error` as `application/problem+json`; an unexpected error is logged with the request id and hidden. */
+export function sendProblem(request: Request, response: Response, error: unknown, logger: Logger): void {
+  const strataError = toStrataError(error);
+  if (strataError.code === 'INTERNAL') {
+    logger.error('request failed', {
+      requestId: response.getHeader('X-Request-Id'), method: request.method, url: request.originalUrl,
+      error: error instanceof Error ? error.stack ?? error.message : String(error),
+    });
+  }
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)));
+}

@@ -1,0 +1,36 @@
+import type { ResourceView } from '../metadata/views.js';
+import type { ChangeType } from './changes.js';
+
+/** One entry of the change log, as every transport shows it (docs/events.md). */
+export interface StrataEvent {
+  /** The sequence number, a decimal integer as a string; later events have larger ones. */
+  readonly id: string;
+  readonly type: ChangeType;
+  /** The resource's path segment (`articles`). */
+  readonly resource: string;
+  readonly resourceId: string;
+  /** The current revision after the change; null once purged. */
+  readonly revision: number | null;
+  readonly at: string;
+  readonly by: string | null;
+  /** The resource after the change; null once purged. */
+  readonly data: ResourceView | null;
+}
+
+/** Which events a listener hears: a type or `'*'`, and optionally one resource (its path segment). */
+export interface EventFilter {
+  readonly resource?: string;
+}
+
+/** Called after commit with each event; what it throws is logged and never fails the write. */
+export type EventHandler = (event: StrataEvent) => unknown;
+
+/**
+ * The change feed of an app, provided by the events plugin as service `events` and reachable as
+ * `strata.events` (docs/events.md).
+ * @example strata.events.on('created', (event) => console.log(event.resource, event.resourceId), { resource: 'articles' });
+ */
+export interface EventBus {
+  /** Listens to events of `type` (or every type) after they commit; returns a function that stops listening. */
+  on(type: ChangeType | '*', handler: EventHandler, filter?: EventFilter): () => void;
+}

@@ -1,0 +1,83 @@
+import type { Express, Response } from 'express';
+import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/plugin-api.js';
+import { ListenerBus } from './bus.js';
+import { EventLog } from './log.js';
+import { eventsRoute } from './routes.js';
+import { eventEntitySchema } from './schema.js';
+import { Wakeups } from './wakeups.js';
+
+export { EVENTS_TABLE } from './schema.js';
+export { EVENT_TYPES } from './routes.js';
+
+/** Options of the events plugin. */
+export interface EventsOptions {
+  /** Days the change log keeps events (default 30); older ones are deleted hourly. */
+  retain?: number;
+  /** Milliseconds between the heartbeat comments of an SSE stream (default 15 000, at most 15 000). */
+  heartbeatMs?: number;
+  /** Milliseconds between the looks at the log that cover other processes without notifications (default 1000). */
+  pollMs?: number;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The events plugin (docs/events.md): a durable change log written in the transaction of every
+ * change, in-process listeners after commit (`strata.events.on`), and `GET /_events` (SSE with
+ * resume, or pages of past events). Servers sharing one PostgreSQL wake each other's streams with
+ * LISTEN/NOTIFY. It needs no app: a `strata worker` logs the job state changes it makes.
+ * @example await bootstrap(app, { resources: [Article], plugins: [eventsPlugin({ retain: 90 })] });
+ */
+export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
+  const retain = options.retain ?? 30;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const pollMs = options.pollMs ?? 1000;
+  const apps = new WeakMap<PluginContext, { bus: ListenerBus; log?: EventLog; wakeups?: Wakeups; prune?: NodeJS.Timeout; streams: Set<Response> }>();
+  return definePlugin({
+    name: 'events',
+    provides: ['events'],
+    configure(context) {
+      context.addEntitySchema(eventEntitySchema(context.dialect));
+      const app = { bus: new ListenerBus(context.logger), streams: new Set<Response>() };
+      apps.set(context, app);
+      context.provide('events', app.bus);
+      context.recordChanges(async (change) => {
+        const state = apps.get(context)!;
+        const event = await state.log!.append(change);
+        await state.wakeups!.announce(event.id);
+        context.database.afterCommit(() => state.bus.emit(event));
+      });
+    },
+    validate() {
+      const problems: string[] = [];
+      if (!(Number.isFinite(retain) && retain > 0)) problems.push(`option retain must be a number of days above 0, got ${String(options.retain)}`);
+      if (!(Number.isInteger(heartbeatMs) && heartbeatMs > 0 && heartbeatMs <= 15_000)) problems.push(`option heartbeatMs must be whole milliseconds from 1 to 15000, got ${String(options.heartbeatMs)}`);
+      if (!(Number.isInteger(pollMs) && pollMs > 0)) problems.push(`option pollMs must be whole milliseconds above 0, got ${String(options.pollMs)}`);
+      return problems;
+    },
+    mount(context) {
+      const state = apps.get(context)!;
+      state.log = new EventLog(context.database);
+      state.wakeups = new Wakeups(context.database, context.options.database, pollMs, context.logger);
+      if (context.has('http')) {
+        (context.app as Express).get('/_events', eventsRoute(context, state.log, { wakeups: state.wakeups, heartbeatMs, batch: 100 }, state.streams));
+      }
+    },
+    async start(context) {
+      const state = apps.get(context)!;
+      await state.wakeups!.start();
+      const prune = () => state.log!.prune(new Date(Date.now() - retain * DAY).toISOString())
+        .catch((error: unknown) => context.logger.warn('events: pruning the change log failed; it is tried again in an hour', { error: String(error) }));
+      await prune();
+      state.prune = setInterval(() => void prune(), Math.min(DAY, 3_600_000));
+      state.prune.unref();
+    },
+    async stop(context) {
+      const state = apps.get(context);
+      if (!state) return;
+      clearInterval(state.prune);
+      for (const response of state.streams) response.end();
+      await state.wakeups?.stop();
+    },
+  });
+}
