@@ -35,7 +35,14 @@ export function bootstrap(app: unknown, options: BootstrapOptions): Promise<Stra
   const listed = options.plugins ?? [];
   const defaults = options.defaultPlugins === false ? [] : defaultPlugins(app, options.resources);
   // A listed plugin named like a default takes the default's place, so the order stays the defaults' order.
-  const replacement = (plugin: StrataPlugin) => listed.find((candidate) => candidate?.name === plugin.name) ?? plugin;
-  const added = listed.filter((plugin) => !defaults.some((candidate) => candidate.name === plugin?.name));
-  return bootstrapCore(app, { ...options, plugins: [...defaults.map(replacement), ...added] });
+  const replacements = new Set<StrataPlugin>();
+  const replacement = (plugin: StrataPlugin) => {
+    const found = listed.find((candidate) => candidate?.name === plugin.name);
+    if (found) replacements.add(found);
+    return found ?? plugin;
+  };
+  const merged = defaults.map(replacement);
+  // Everything else listed follows, a second plugin of a default's name too (bootstrap reports it as listed twice).
+  const added = listed.filter((plugin) => !replacements.has(plugin));
+  return bootstrapCore(app, { ...options, plugins: [...merged, ...added] });
 }

@@ -35,19 +35,21 @@ async function main(argv: string[]): Promise<number> {
   // A worker has no app: plugins that serve HTTP (they require the `http` service) are left out.
   const plugins = options.plugins?.filter((plugin: StrataPlugin) => !plugin.requires?.includes('http'));
   const strata = await bootstrap(null, { ...options, ...(plugins ? { plugins } : {}) });
-  if (strata.models.some((model) => model.job)) await strata.service<JobsService>('jobs').startWorker();
-  const jobs = strata.models.filter((model) => model.job).map((model) => model.name);
-  console.log(`strata worker ${process.pid} ready: running ${jobs.join(', ') || 'no jobs (no @Job resource)'}`);
-
-  await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      console.log(`strata worker ${process.pid}: ${signal}, finishing running jobs`);
-      done();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await strata.close();
+  try {
+    if (strata.models.some((model) => model.job)) await strata.service<JobsService>('jobs').startWorker();
+    const jobs = strata.models.filter((model) => model.job).map((model) => model.name);
+    console.log(`strata worker ${process.pid} ready: running ${jobs.join(', ') || 'no jobs (no @Job resource)'}`);
+    await new Promise<void>((done) => {
+      const stop = (signal: string) => {
+        console.log(`strata worker ${process.pid}: ${signal}, finishing running jobs`);
+        done();
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  } finally {
+    await strata.close();
+  }
   console.log(`strata worker ${process.pid} stopped`);
   return 0;
 }

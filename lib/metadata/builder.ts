@@ -253,7 +253,7 @@ function reportDuplicates(models: ResourceModel[], problems: string[]): void {
 }
 
 /** First path segments Strata serves itself (docs/rest.md); paths beginning with `_` are Strata's too. */
-export const STRATA_PATHS = ['docs', 'openapi.json', 'graphql', 'admin', 'mcp'];
+const STRATA_PATHS = ['docs', 'openapi.json', 'graphql', 'admin', 'mcp'];
 
 /** Objects the user owns (enum objects, migrations) are referenced, never frozen. */
 const USER_OWNED_KEYS = new Set(['enumObject', 'migrations']);

@@ -1,5 +1,5 @@
 export {
-  ACTIONS, writeOptionsOf,
+  ACTIONS, hasIdSegment, writeOptionsOf,
   type Action, type HttpMethod, type ParameterKind, type OperationParameter, type OperationBody, type OperationResult,
   type OperationCall, type OperationDefinition,
 } from './types.js';

@@ -146,6 +146,7 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
   },
   {
     name: 'get', action: 'read', mutates: false, method: 'get', path: '/:id',
+    actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
     summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n)`,
     operationId: (one) => `get${one}`,
     parameters: () => [{ name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one.' }],
@@ -186,6 +187,7 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
   },
   {
     name: 'delete', action: 'delete', mutates: true, method: 'delete', path: '/:id',
+    actionFor: (parameters) => (parameters.purge === true ? 'purge' : 'delete'),
     summary: (model) => `Delete ${withArticle(model.name)} (soft; ?purge=true deletes for good)`,
     operationId: (one) => `delete${one}`,
     parameters: () => [{ name: 'purge', in: 'query', kind: 'boolean', schema: { type: 'boolean', default: false }, description: 'Delete the resource and every revision for good (afterwards: 404) instead of soft-deleting it.' }],

@@ -42,8 +42,9 @@ export class OperationTable {
   }
 
   /**
-   * The operations of one resource: static paths (`/`, `/_search`) before paths with `:id`, so a
-   * router matching in order never reads `_search` as an id.
+   * The operations of one resource, ordered for a router that matches in order: segment by segment,
+   * fixed text before a `:parameter` (`/_search` before `/:id`, `/:id/revisions/latest` before
+   * `/:id/revisions/:n`), so no route hides a more specific one.
    */
   of(model: ResourceModel): readonly OperationDefinition[] {
     const cached = this.cache.get(model);
@@ -53,7 +54,7 @@ export class OperationTable {
     for (const { definition, applies } of this.added) if (applies(model)) byName.set(definition.name, definition);
     const operations = [...byName.values()]
       .filter((definition) => definition.appliesTo?.(model) ?? true)
-      .sort((a, b) => Number(a.path.includes(':')) - Number(b.path.includes(':')));
+      .sort((a, b) => specificity(a.path, b.path));
     this.cache.set(model, Object.freeze(operations));
     return operations;
   }
@@ -63,13 +64,17 @@ export class OperationTable {
     return this.of(model).find((definition) => definition.name === name);
   }
 
-  /** Problems two operations would cause together: the same method and path, or the same operationId. */
+  /**
+   * Problems of the operations of `models`: a result or body that is not one of the kinds, problem
+   * statuses that are not 4xx/5xx, and two operations with the same method and path or operationId.
+   */
   clashes(models: readonly ResourceModel[]): string[] {
     const problems: string[] = [];
     const operationIds = new Map<string, string>();
     for (const model of models) {
       const routes = new Map<string, string>();
       for (const definition of this.of(model)) {
+        problems.push(...describedProblems(model, definition));
         const route = `${definition.method.toUpperCase()} /${model.names.path}${definition.path === '/' ? '' : definition.path}`;
         const owner = `${model.name} ${definition.name} (${route})`;
         const shape = `${definition.method} ${definition.path.replace(/:[^/]+/g, ':')}`;
@@ -98,6 +103,38 @@ export function operationIdOf(model: ResourceModel, definition: OperationDefinit
 
 function upperFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Negative when path `a` must be matched before path `b`: the paths' shapes (each segment fixed
+ * or a parameter) compared as text, so at the first segment where they differ fixed text comes first
+ * (a total order, which sorting needs); paths of the same shape keep their order.
+ */
+function specificity(a: string, b: string): number {
+  const shape = (path: string) => path.split('/').map((segment) => (segment.startsWith(':') ? '1' : '0')).join('');
+  const left = shape(a);
+  const right = shape(b);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+const RESULT_KINDS = ['resource', 'json', 'empty', 'ndjson'];
+const BODY_KINDS = ['json', 'patch', 'ndjson'];
+
+/** What is wrong with what `definition` says for `model` (its result, body and problem statuses). */
+function describedProblems(model: ResourceModel, definition: OperationDefinition): string[] {
+  const label = `operation ${definition.name} of ${model.name}`;
+  const problems: string[] = [];
+  const result = definition.result(model);
+  if (!RESULT_KINDS.includes(result?.kind) || ![200, 201, 204].includes(result?.status)) {
+    problems.push(`${label}: result must have a kind (${RESULT_KINDS.join(', ')}) and a status of 200, 201 or 204`);
+  }
+  const body = definition.body?.(model);
+  if (body !== undefined && (!BODY_KINDS.includes(body.kind) || typeof body.content !== 'object' || Object.keys(body.content ?? {}).length === 0)) {
+    problems.push(`${label}: body must have a kind (${BODY_KINDS.join(', ')}) and at least one media type in content`);
+  }
+  const statuses = definition.problems.filter((status) => !Number.isInteger(status) || status < 400 || status > 599);
+  if (statuses.length > 0) problems.push(`${label}: problems are 4xx and 5xx statuses; got ${statuses.join(', ')}`);
+  return problems;
 }
 
 function shapeProblem(definition: OperationDefinition): string | undefined {

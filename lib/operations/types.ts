@@ -89,8 +89,8 @@ export interface OperationCall {
  * context.operations.add({
  *   name: 'archive', action: 'update', mutates: true, method: 'post', path: '/:id/archive',
  *   summary: (model) => `Archive ${withArticle(model.name)}`, conditional: 'If-Match',
- *   result: { status: 200, kind: 'resource', description: 'The archived resource.' }, problems: [404, 409, 410, 412],
- *   invoke: ({ manager, id, user, ifMatch }) => manager.patch(id!, { archived: true }, { user, ifMatch }),
+ *   result: resourceResult('The archived resource.'), problems: [404, 409, 410, 412],
+ *   invoke: (call) => call.manager.patch(idOf(call), { archived: true }, writeOptionsOf(call)),
  * }, { resources: [Article] });
  */
 export interface OperationDefinition {
@@ -98,6 +98,11 @@ export interface OperationDefinition {
   readonly name: string;
   /** The permission action it needs. */
   readonly action: Action;
+  /**
+   * The action a call needs when a parameter changes what the call does (`DELETE ?purge=true`
+   * needs `purge`, `GET /:id?revision=n` needs `history`); default `action`.
+   */
+  actionFor?(parameters: Readonly<Record<string, unknown>>): Action;
   /** True when it writes. */
   readonly mutates: boolean;
   readonly method: HttpMethod;
@@ -124,6 +129,11 @@ export interface OperationDefinition {
   appliesTo?(model: ResourceModel): boolean;
   /** Runs the operation: one manager call (the rules live in the manager). */
   invoke(call: OperationCall): Promise<unknown>;
+}
+
+/** True when `path` has the `:id` segment, so the operation acts on one resource. */
+export function hasIdSegment(path: string): boolean {
+  return /(^|\/):id(\/|$)/.test(path);
 }
 
 /** The write options of a call: its user and preconditions, and `draft` when asked for. */

@@ -30,20 +30,25 @@ export interface JobsService {
  */
 export function jobsPlugin(options: JobsOptions = {}): StrataPlugin {
   const { resolved, problems } = resolveJobsOptions(options);
-  const apps = new WeakMap<PluginContext, { runtime: JobsRuntime; worker?: JobWorker }>();
+  const apps = new WeakMap<PluginContext, { runtime: JobsRuntime; worker?: JobWorker; starting?: Promise<void> }>();
   const jobModels = (context: PluginContext) => context.models.filter((model) => model.job);
-  const startWorker = async (context: PluginContext) => {
+  // One worker per app: a second call while the first is starting waits for the same start.
+  const startWorker = (context: PluginContext): Promise<void> => {
     const app = apps.get(context)!;
     const models = jobModels(context);
-    if (app.worker || models.length === 0) return;
-    const worker = new JobWorker(app.runtime, models);
-    try {
-      await worker.start();
-    } catch (error) {
-      await worker.stop().catch(() => undefined);
-      throw error;
-    }
-    app.worker = worker;
+    if (models.length === 0) return Promise.resolve();
+    app.starting ??= (async () => {
+      const worker = new JobWorker(app.runtime, models);
+      try {
+        await worker.start();
+      } catch (error) {
+        app.starting = undefined;
+        await worker.stop().catch(() => undefined);
+        throw error;
+      }
+      app.worker = worker;
+    })();
+    return app.starting;
   };
   return definePlugin({
     name: 'jobs',

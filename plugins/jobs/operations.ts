@@ -1,10 +1,12 @@
 import {
-  draftOption, draftParameter, idOf, jsonResult, NEXT_CURSOR, pageParameters, resourceResult, resourceSchemaNames, schemaRef, StrataError, withArticle, writeOptionsOf,
+  draftOption, idOf, RESOURCE_OPERATIONS, jsonResult, NEXT_CURSOR, pageParameters, resourceResult, schemaRef, StrataError, withArticle, writeOptionsOf,
   type OperationDefinition, type ResourceModel, type SchemaObject,
 } from '../../lib/plugin-api.js';
 import type { JobsRuntime } from './runtime.js';
 
 const DATE_TIME: SchemaObject = { type: 'string', format: 'date-time' };
+/** The built-in create, which a job's create extends with `?runAt=`. */
+const BUILT_IN_CREATE = RESOURCE_OPERATIONS.find((operation) => operation.name === 'create')!;
 
 /**
  * The operations of job resources (docs/jobs.md), added to the table for `@Job` resources only:
@@ -15,16 +17,12 @@ const DATE_TIME: SchemaObject = { type: 'string', format: 'date-time' };
 export function jobOperations(runtime: JobsRuntime): OperationDefinition[] {
   return [
     {
-      name: 'create', action: 'create', mutates: true, method: 'post', path: '/',
+      ...BUILT_IN_CREATE,
       summary: (model) => `Create ${withArticle(model.name)} job and queue it (?runAt= schedules it)`,
-      operationId: (one) => `create${one}`,
-      parameters: (model) => [
-        ...draftParameter(model),
+      parameters: (model, limits) => [
+        ...(BUILT_IN_CREATE.parameters?.(model, limits) ?? []),
         { name: 'runAt', in: 'query', kind: 'dateTime', schema: DATE_TIME, description: 'Run the job at this time instead of now (ISO-8601).' },
       ],
-      body: (model) => ({ kind: 'json', content: { 'application/json': schemaRef(resourceSchemaNames(model).input) } }),
-      result: (model) => ({ status: 201, kind: 'resource', location: true, description: 'The created resource (revision 1).', schema: schemaRef(resourceSchemaNames(model).resource) }),
-      problems: [400, 409, 413, 415, 422],
       invoke: ({ manager, body, user, parameters }) => manager.create(body as object, {
         user, ...draftOption(parameters), ...(parameters.runAt === undefined ? {} : { runAt: parameters.runAt as string }),
       }),

@@ -1,5 +1,5 @@
 import {
-  operationIdOf, resourceSchemaNames, searchParameters,
+  hasIdSegment, operationIdOf, resourceSchemaNames, searchParameters,
   type OperationDefinition, type OperationParameter, type QueryLimits, type ResourceModel,
 } from '../../lib/plugin-api.js';
 import { HEADER_PARAMETERS, problemResponse, RESPONSE_HEADERS, type ProblemStatus } from './components.js';
@@ -21,7 +21,7 @@ export function openApiPath(model: ResourceModel, definition: OperationDefinitio
 export function describeOperation(model: ResourceModel, definition: OperationDefinition, limits: QueryLimits): OperationObject {
   const own = (definition.parameters?.(model, limits) ?? []).filter((parameter) => !parameter.undocumented);
   const parameters: (ParameterObject | ReferenceObject)[] = [
-    ...(definition.path.includes(':id') ? [ID_PARAMETER] : []),
+    ...(hasIdSegment(definition.path) ? [ID_PARAMETER] : []),
     ...own.filter((parameter) => parameter.in === 'path').map(toParameter),
     ...own.filter((parameter) => parameter.in === 'query').map(toParameter),
     ...(definition.search ? searchParameters(model, resourceSchemaNames(model), limits, definition.search === 'count') : []),

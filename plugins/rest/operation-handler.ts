@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import {
-  PATCH_MEDIA_TYPES, sendJson, StrataError,
+  hasIdSegment, PATCH_MEDIA_TYPES, sendJson, StrataError,
   type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult, type PatchFormat, type PluginContext, type ResourceModel,
 } from '../../lib/plugin-api.js';
 import { readNdjson, streamNdjson } from './ndjson.js';
 import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendResource } from './request.js';
 
 /** The `Accept-Patch` header value (RFC 5789). */
-export const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
+const ACCEPT_PATCH = Object.keys(PATCH_MEDIA_TYPES).join(', ');
 
 const COUNT_PARAMETERS = ['where', 'filter', 'q', 'deleted'];
 const NO_BODY: { body?: unknown; patchFormat?: PatchFormat } = {};
@@ -26,7 +26,7 @@ export interface RoutePlan {
 export function planRoute(definition: OperationDefinition, model: ResourceModel, context: PluginContext): RoutePlan {
   const body = definition.body?.(model);
   return {
-    definition, model, result: definition.result(model), hasId: definition.path.includes(':id'),
+    definition, model, result: definition.result(model), hasId: hasIdSegment(definition.path),
     parameters: definition.parameters?.(model, context.options.limits) ?? [], ...(body ? { body } : {}),
   };
 }
@@ -41,9 +41,9 @@ export async function handleOperation(plan: RoutePlan, context: PluginContext, r
   const user = await context.currentUser(request);
   const manager = context.manager(model.target as never);
   const id = plan.hasId ? request.params.id : undefined;
-  const parameters = readParameters(plan.parameters, request);
   const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
   if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));
+  const parameters = readParameters(plan.parameters, request);
   const { body: parsed, patchFormat } = body ? readBody(body, request, response) : NO_BODY;
   const call: OperationCall = {
     model, manager, user, limits: context.options.limits, parameters, id, ifMatch, body: parsed, patchFormat,
