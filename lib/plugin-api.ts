@@ -10,6 +10,7 @@ export type { Database, Row } from './storage/database.js';
 export type { Dialect } from './storage/dialect.js';
 export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
 export type { Change, ChangeRecorder } from './manager/changes.js';
+export type { EventsService } from './manager/events.js';
 export { parseEntityTags } from './manager/preconditions.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
 export { registerFieldType, fieldTypeOf } from './metadata/field-type-registry.js';

@@ -34,3 +34,13 @@ export interface EventBus {
   /** Listens to events of `type` (or every type) after they commit; returns a function that stops listening. */
   on(type: ChangeType | '*', handler: EventHandler, filter?: EventFilter): () => void;
 }
+
+/**
+ * What the events plugin provides as service `events` to other plugins: the bus, plus a hook into
+ * the log itself. `onAppend` handlers run inside the transaction of the change, right after its
+ * event is logged (with its id): what they write (a webhook delivery, an outbox row) commits or rolls
+ * back with the change. Declare `requires: ['events']` so the events plugin configures first.
+ */
+export interface EventsService extends EventBus {
+  onAppend(handler: (event: StrataEvent) => Promise<void>): void;
+}

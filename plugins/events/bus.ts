@@ -1,4 +1,4 @@
-import type { ChangeType, EventBus, EventFilter, EventHandler, Logger, StrataEvent } from '../../lib/plugin-api.js';
+import { BootstrapError, type ChangeType, type EventBus, type EventFilter, type EventHandler, type Logger, type StrataEvent } from '../../lib/plugin-api.js';
 
 interface Listener {
   readonly type: ChangeType | '*';
@@ -16,7 +16,7 @@ export class ListenerBus implements EventBus {
   constructor(private readonly logger: Logger) {}
 
   on(type: ChangeType | '*', handler: EventHandler, filter: EventFilter = {}): () => void {
-    if (typeof handler !== 'function') throw new TypeError('strata.events.on needs a handler function');
+    if (typeof handler !== 'function') throw new BootstrapError(['strata.events.on needs a handler function']);
     const listener: Listener = { type, handler, ...(filter.resource !== undefined ? { resource: filter.resource } : {}) };
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

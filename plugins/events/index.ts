@@ -1,5 +1,5 @@
 import type { Express, Response } from 'express';
-import { definePlugin, type PluginContext, type StrataPlugin } from '../../lib/plugin-api.js';
+import { BootstrapError, definePlugin, type EventsService, type PluginContext, type StrataEvent, type StrataPlugin } from '../../lib/plugin-api.js';
 import { ListenerBus } from './bus.js';
 import { EventLog } from './log.js';
 import { eventsRoute } from './routes.js';
@@ -32,18 +32,26 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
   const retain = options.retain ?? 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 1000;
-  const apps = new WeakMap<PluginContext, { bus: ListenerBus; log?: EventLog; wakeups?: Wakeups; prune?: NodeJS.Timeout; streams: Set<Response> }>();
+  const apps = new WeakMap<PluginContext, { bus: ListenerBus; log?: EventLog; wakeups?: Wakeups; prune?: NodeJS.Timeout; streams: Set<Response>; appended: ((event: StrataEvent) => Promise<void>)[] }>();
   return definePlugin({
     name: 'events',
     provides: ['events'],
     configure(context) {
       context.addEntitySchema(eventEntitySchema(context.dialect));
-      const app = { bus: new ListenerBus(context.logger), streams: new Set<Response>() };
+      const app = { bus: new ListenerBus(context.logger), streams: new Set<Response>(), appended: [] as ((event: StrataEvent) => Promise<void>)[] };
       apps.set(context, app);
-      context.provide('events', app.bus);
+      const service: EventsService = {
+        on: (type, handler, filter) => app.bus.on(type, handler, filter),
+        onAppend(handler) {
+          if (typeof handler !== 'function') throw new BootstrapError(['events.onAppend needs a handler function']);
+          app.appended.push(handler);
+        },
+      };
+      context.provide('events', service);
       context.recordChanges(async (change) => {
         const state = apps.get(context)!;
         const event = await state.log!.append(change);
+        for (const handler of state.appended) await handler(event);
         await state.wakeups!.announce(event.id);
         context.database.afterCommit(() => state.bus.emit(event));
       });
