@@ -34,9 +34,10 @@ export interface Strata {
  */
 export async function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
   const resolved = resolveOptions(options);
-  const { models, problems } = buildModels(resolved.resources);
   const builtInServices = app ? ['http'] : [];
   const { ordered: plugins, problems: pluginProblems } = orderPlugins(resolved.plugins ?? [], builtInServices);
+  const pluginResources = plugins.flatMap((plugin) => (Array.isArray(plugin.resources) ? plugin.resources : []));
+  const { models, problems } = buildModels([...resolved.resources, ...pluginResources], pluginResources);
   try {
     parseDatabaseUrl(resolved.database);
   } catch (error) {

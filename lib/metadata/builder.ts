@@ -21,7 +21,7 @@ export interface BuildResult {
  * Turns what the decorators recorded into one frozen `ResourceModel` per class, collecting every
  * problem (each naming `Class.property` and the fix) instead of stopping at the first.
  */
-export function buildModels(classes: readonly Function[]): BuildResult {
+export function buildModels(classes: readonly Function[], systemClasses: readonly Function[] = []): BuildResult {
   const problems: string[] = [];
   if (!hasReflectMetadata()) {
     return { models: [], problems: ['Reflect.getMetadata is missing: add `import \'reflect-metadata\';` once, before your resources are imported'] };
@@ -35,7 +35,7 @@ export function buildModels(classes: readonly Function[]): BuildResult {
     const model = buildModel(target, classes, problems);
     if (model) models.push(model);
   }
-  reportDuplicates(models, problems);
+  reportDuplicates(models, problems, systemClasses);
   return { models, problems };
 }
 
@@ -229,7 +229,7 @@ function buildNames(name: string, path: string | undefined): ResourceNames {
   };
 }
 
-function reportDuplicates(models: ResourceModel[], problems: string[]): void {
+function reportDuplicates(models: ResourceModel[], problems: string[], systemClasses: readonly Function[]): void {
   const checks: [string, (model: ResourceModel) => string][] = [
     ['name', (model) => model.name], ['path', (model) => model.names.path], ['table', (model) => model.names.table],
   ];
@@ -244,6 +244,9 @@ function reportDuplicates(models: ResourceModel[], problems: string[]): void {
   }
   for (const model of models) {
     const first = model.names.path.split('/')[0];
+    // A plugin's own resources (webhooks at /_webhooks, say) live under Strata's /_ paths.
+    const system = systemClasses.includes(model.target);
+    if (system && first.startsWith('_') && /^_[a-z0-9][a-z0-9\-_]*$/.test(first)) continue;
     if (STRATA_PATHS.includes(first) || first.startsWith('_')) {
       problems.push(`${model.target.name}: path "/${model.names.path}" is served by Strata itself (${STRATA_PATHS.map((path) => `/${path}`).join(', ')} and every path beginning with /_); choose another with @Resource({ path })`);
     } else if (!/^[a-z0-9][a-z0-9\-_/]*$/.test(model.names.path)) {

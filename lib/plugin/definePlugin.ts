@@ -18,6 +18,11 @@ export interface StrataPlugin {
    * bootstrap error. `http` is provided by bootstrap itself when it is given an app.
    */
   readonly requires?: readonly string[];
+  /**
+   * Resource classes the plugin brings (a `Webhook`, say): built and stored like the app's own, and
+   * the only ones whose path may begin with `_` (`@Resource({ path: '_webhooks' })`).
+   */
+  readonly resources?: readonly Function[];
   /** Model traits this plugin runs (e.g. `'job'` for `@Job`); a trait no plugin consumes is a bootstrap error. */
   readonly consumes?: readonly ModelTrait[];
   /** Register hooks, read options, claim traits. */
@@ -44,6 +49,9 @@ export function definePlugin<P extends StrataPlugin>(plugin: P): P {
     if (plugin[phase] !== undefined && typeof plugin[phase] !== 'function') {
       throw new BootstrapError([`definePlugin: ${plugin.name}.${phase} must be a function`]);
     }
+  }
+  if (plugin.resources !== undefined && (!Array.isArray(plugin.resources) || plugin.resources.some((resource) => typeof resource !== 'function'))) {
+    throw new BootstrapError([`definePlugin: ${plugin.name}.resources must be a list of resource classes`]);
   }
   for (const list of ['dependsOn', 'provides', 'requires', 'consumes'] as const) {
     const value = plugin[list];

@@ -157,6 +157,19 @@ describe('the plugin API', () => {
     });
   });
 
+  it("serves a plugin's own resources, which alone may live under /_", async () => {
+    @Resource({ path: '_notices' }) class Notice { @Length(1, 50) text!: string; }
+    const app = await startApp([Memo], { plugins: [definePlugin({ name: 'notices', resources: [Notice] })] });
+    try {
+      const created = await app.request('POST', '/_notices', { body: { text: 'hello' } });
+      assert.equal(created.status, 201);
+      assert.equal((await app.request('GET', `/_notices/${created.body.id}`)).body.text, 'hello');
+    } finally {
+      await app.close();
+    }
+    await assert.rejects(bootstrap(null, { resources: [Notice], database: 'sqlite::memory:' }), /Notice: path "\/_notices" is served by Strata itself/);
+  });
+
   it("refuses a resource path Strata serves itself, naming the class", async () => {
     @Resource({ path: 'graphql' }) class Clash { @Length(1, 10) title!: string; }
     @Resource({ path: '_things' }) class Underscore { @Length(1, 10) title!: string; }
