@@ -104,7 +104,7 @@ export function buildSubscriptionResolver(types: ResourceTypes, environment: Sub
   const resolver = namedClass(`${names.type}SubscriptionResolver`);
   defineMethod(resolver, 'changed', Subscription(() => change, {
     name: field,
-    subscribe: subscribe as never,
+    subscribe,
     description: `Changes of ${model.name} resources, after they commit (graphql-ws over WebSocket): one per event of the change log, with the ${model.name} after the change.`,
   }), [
     ROOT,

@@ -151,7 +151,7 @@ export class SubscriptionServer {
 
   /** Finds the caller, then completes the WebSocket handshake (or answers the upgrade with the error's status). */
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    // A socket that fails while the caller is looked up must not take the process down.
+    // A socket that fails before ws takes it over (while the caller is looked up, or refused) must not take the process down.
     const ignore = () => undefined;
     socket.on('error', ignore);
     // The caller is found as over HTTP, so user resolvers written for Express requests (request.header(…)) work here too.
@@ -168,10 +168,9 @@ export class SubscriptionServer {
         refuse(socket, 500, 'INTERNAL', 'Internal error', { code: 'INTERNAL', requestId });
       }
       return;
-    } finally {
-      socket.off('error', ignore);
     }
     if (socket.destroyed) return;
+    socket.off('error', ignore);
     this.connections.set(request, { user, requestId });
     this.sockets.handleUpgrade(request, socket, head, (client) => this.sockets.emit('connection', client, request));
   }
