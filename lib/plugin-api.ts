@@ -9,7 +9,7 @@ export type { Logger } from './logger.js';
 export type { Database, Row } from './storage/database.js';
 export type { Dialect } from './storage/dialect.js';
 export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
-export type { Change, ChangeRecorder } from './manager/changes.js';
+export { CHANGE_TYPES, type Change, type ChangeRecorder } from './manager/changes.js';
 export type { EventsService } from './manager/events.js';
 export { parseEntityTags } from './manager/preconditions.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';

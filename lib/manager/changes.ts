@@ -1,4 +1,4 @@
-import type { JobStatus } from '../metadata/job-model.js';
+import { JOB_STATUSES, type JobStatus } from '../metadata/job-model.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceView } from '../metadata/views.js';
 
@@ -6,6 +6,12 @@ import type { ResourceView } from '../metadata/views.js';
 export type ChangeType =
   | 'created' | 'updated' | 'deleted' | 'restored' | 'purged' | 'switched' | 'reverted' | 'published'
   | `job.${Exclude<JobStatus, never>}`;
+
+/** Every change type, in the order docs/events.md lists them. */
+export const CHANGE_TYPES: readonly ChangeType[] = [
+  'created', 'updated', 'deleted', 'restored', 'purged', 'switched', 'reverted', 'published',
+  ...JOB_STATUSES.map((status) => `job.${status}` as const),
+];
 
 /** One change of one resource, as the manager stores it. */
 export interface Change {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { execute, getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs } from 'graphql-http';
 import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
+import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
-import { limitError, type RequestLimits } from './limits.js';
+import type { RequestLimits } from './limits.js';
 import { RevisionLoaders } from './loaders.js';
 import type { GraphQLContext } from './resolvers.js';
 
@@ -41,35 +42,21 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
     // Every request error (from onSubscribe, or graphql-http's own) leaves through here.
     formatError: settings.introspection ? requestError : (error) => withoutSuggestions(requestError(error)),
     async onSubscribe(request, params) {
-      const prepared = documents.get(params.query);
-      if (!prepared.document) return prepared.errors;
-      const operation = getOperationAST(prepared.document, params.operationName);
-      if (!operation) {
-        const message = params.operationName ? `The document has no operation named "${params.operationName}"` : 'The document holds several operations; name the one to run in operationName';
-        return [new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } })];
-      }
-      if (operation.operation === 'subscription') return [new GraphQLError('Subscriptions are not served over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+      const checked = operationOf(documents, params.query, params.operationName);
+      if (checked.errors) return [...checked.errors];
+      const { operation } = checked;
+      if (operation.operation === 'subscription') return [new GraphQLError('Subscriptions are not served over HTTP; subscribe over the graphql-ws WebSocket protocol at this path', { extensions: { code: 'BAD_REQUEST' } })];
       // graphql-http refuses this too, but without an error code.
       if (operation.operation === 'mutation' && request.method === 'GET') {
         const error = new GraphQLError('Mutations must be sent with POST', { extensions: { code: 'BAD_REQUEST' } });
         return [JSON.stringify({ errors: [error] }), { status: 405, statusText: 'Method Not Allowed', headers: { allow: 'POST', 'content-type': mediaType(request.raw.headers.accept) } }];
       }
-      let complexity: number;
-      try {
-        // Coerces the variables too: variables that do not fit the operation are a request error (400) here.
-        complexity = documents.complexity(prepared.document, params.operationName, params.variables);
-      } catch (error) {
-        return [requestError(error as Error)];
-      }
-      const { maxComplexity } = settings.limits;
-      if (complexity > maxComplexity) {
-        return [limitError('maxComplexity', maxComplexity, complexity,
-          `The ${operation.operation} costs ${complexity}, more than the ${maxComplexity} allowed per request: each object costs 1 and a list costs its page times limit (the default page size when limit is left out). Ask for fewer items (a lower limit) or fewer nested fields.`)];
-      }
+      const refused = complexityErrors(documents, settings.limits, checked, params.operationName, params.variables);
+      if (refused) return refused;
       const user = await settings.currentUser(request.raw);
       const contextValue: GraphQLContext = { user, requestId: requestIdOf(request.context.res), revisions: new RevisionLoaders(user) };
       return {
-        schema: settings.schema, document: prepared.document, operationName: params.operationName,
+        schema: settings.schema, document: checked.document, operationName: params.operationName,
         variableValues: params.variables, contextValue,
       } satisfies OperationArgs<GraphQLContext>;
     },
@@ -132,8 +119,12 @@ function mediaType(accept: string | string[] | undefined): string {
 /** Gives the response an `X-Request-Id`: the one set already (by the REST plugin), the client's when sensible, or a new UUID. */
 function assignRequestId(request: Request, response: Response): void {
   if (response.getHeader('X-Request-Id')) return;
-  const given = request.header('X-Request-Id');
-  response.setHeader('X-Request-Id', given && REQUEST_ID.test(given) ? given : randomUUID());
+  response.setHeader('X-Request-Id', requestIdFrom(request.header('X-Request-Id')));
+}
+
+/** The request id of a request with this `X-Request-Id` header: the client's when sensible, else a new UUID. */
+export function requestIdFrom(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function requestIdOf(response: Response): string {

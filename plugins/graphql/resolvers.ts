@@ -56,8 +56,10 @@ type WriteArguments = {
   ifMatch?: string | null;
 };
 
-const ROOT = Symbol('root');
-type ParameterSpec = ArgumentSpec | typeof ROOT;
+/** The `@Root` parameter of a generated method (the parent object, or a subscription's event). */
+export const ROOT = Symbol('root');
+/** One parameter of a generated method after the context: an argument, or the root. */
+export type ParameterSpec = ArgumentSpec | typeof ROOT;
 
 /** Who claims a root field name, and how to free it, for the problem a clash reports. */
 interface FieldClaim {
@@ -228,7 +230,7 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
  * (so a missing optional argument such as `draft` cannot shift it), then `@Root` where asked and one
  * `@Arg` per argument with an explicit type, plus the `design:paramtypes` type-graphql expects.
  */
-function defineMethod(resolver: Function, method: string, decorator: MethodDecorator, parameters: readonly ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void {
+export function defineMethod(resolver: Function, method: string, decorator: MethodDecorator, parameters: readonly ParameterSpec[], implementation: (...args: any[]) => Promise<unknown>): void {
   const prototype = resolver.prototype as object;
   Object.defineProperty(prototype, method, { value: implementation, writable: true, configurable: true });
   Reflect.defineMetadata('design:paramtypes', [Object, ...parameters.map((parameter) => parameter === ROOT ? Object : parameter.designType)], prototype, method);

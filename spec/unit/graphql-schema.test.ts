@@ -8,7 +8,7 @@ import {
   IsBoolean, IsEmail, IsEnum, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Min, ValidateNested,
 } from 'class-validator';
 import {
-  buildSchema, parse, printSchema, validate, validateSchema,
+  buildSchema, parse, printSchema, printType, validate, validateSchema,
   type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType, type GraphQLSchema,
 } from 'graphql';
 import { Field, Indexed, Job, Ref, Resource, Versioned } from '../../decorators/index.js';
@@ -20,12 +20,14 @@ import { PreparedDocuments } from '../../plugins/graphql/documents.js';
 import { aliasLimitRule, depthLimitRule, queryComplexity } from '../../plugins/graphql/limits.js';
 import { enumValueNames } from '../../plugins/graphql/names.js';
 import { resolveGraphQLOptions } from '../../plugins/graphql/options.js';
-import { buildStrataSchema, type SchemaSources } from '../../plugins/graphql/schema.js';
+import { buildStrataSchema, type ChangeSource, type SchemaSources } from '../../plugins/graphql/schema.js';
 import { isJobModel, jobOperations } from '../../plugins/jobs/operations.js';
 import type { JobsRuntime } from '../../plugins/jobs/runtime.js';
 
 /** Committed SDL of the schema below, read from the repository (tests run from dist/). */
 const SNAPSHOT = fileURLToPath(new URL('../../../spec/snapshots/graphql-schema.graphql', import.meta.url));
+/** Committed SDL of what the same schema gains with the events service: its subscriptions and their types. */
+const SUBSCRIPTIONS_SNAPSHOT = fileURLToPath(new URL('../../../spec/snapshots/graphql-subscriptions.graphql', import.meta.url));
 const LIMITS = { defaultLimit: 20, maxLimit: 1000 };
 
 enum Priority { Low, Normal, High }
@@ -138,6 +140,60 @@ describe('GraphQL schema', () => {
     // A missing snapshot is a failure, not a new snapshot: otherwise a lost file (or a wrong path) would pass.
     assert.ok(existsSync(SNAPSHOT), `no SDL snapshot at ${SNAPSHOT}; run the tests with UPDATE_SNAPSHOTS=1 to write it`);
     assert.equal(`${sdl}\n`, readFileSync(SNAPSHOT, 'utf8'), 'the schema changed; review the difference and run the tests with UPDATE_SNAPSHOTS=1 to accept it');
+  });
+});
+
+describe('GraphQL schema: subscriptions', () => {
+  const unused: ChangeSource = { events: () => assert.fail('no events service is read while building') };
+  const without = schemaOf(models(Author, Article, SendEmail), WITH_JOBS);
+  const schema = schemaOf(models(Author, Article, SendEmail), { ...WITH_JOBS, changes: unused });
+  const added = Object.values(schema.getTypeMap()).filter((type) => !type.name.startsWith('__') && !without.getType(type.name));
+
+  it('has no Subscription type without the events service', () => {
+    assert.equal(without.getSubscriptionType(), undefined);
+    assert.equal(without.getType('ChangeType'), undefined);
+  });
+
+  it('adds a Subscription per resource, <Type>Change and ChangeType, and leaves every other type as it was', () => {
+    assert.deepEqual(validateSchema(schema), []);
+    for (const type of Object.values(without.getTypeMap())) assert.equal(printType(schema.getType(type.name)!), printType(type), type.name);
+    assert.deepEqual(added.map((type) => type.name).sort(), ['ArticleChange', 'AuthorChange', 'ChangeType', 'SendEmailChange', 'Subscription']);
+    const subscriptions = schema.getSubscriptionType()!.getFields();
+    assert.deepEqual(Object.values(subscriptions).map((field) => `${field.name}(${field.args.map((argument) => `${argument.name}: ${String(argument.type)}`).join(', ')}): ${String(field.type)}`), [
+      'authorChanged(where: AuthorWhere, types: [ChangeType!]): AuthorChange!',
+      'articleChanged(where: ArticleWhere, types: [ChangeType!]): ArticleChange!',
+      'sendEmailChanged(where: SendEmailWhere, types: [ChangeType!]): SendEmailChange!',
+    ]);
+    assert.deepEqual(Object.values((schema.getType('ArticleChange') as GraphQLObjectType).getFields()).map((field) => `${field.name}: ${String(field.type)}`),
+      ['type: ChangeType!', 'revision: Int', 'at: DateTime!', 'by: String', 'article: Article']);
+    assert.deepEqual((schema.getType('ChangeType') as GraphQLEnumType).getValues().map((value) => [value.name, value.value]), [
+      ['CREATED', 'created'], ['UPDATED', 'updated'], ['DELETED', 'deleted'], ['RESTORED', 'restored'], ['PURGED', 'purged'],
+      ['SWITCHED', 'switched'], ['REVERTED', 'reverted'], ['PUBLISHED', 'published'], ['JOB_QUEUED', 'job.queued'],
+      ['JOB_RUNNING', 'job.running'], ['JOB_SUCCEEDED', 'job.succeeded'], ['JOB_FAILED', 'job.failed'], ['JOB_CANCELLED', 'job.cancelled'],
+    ]);
+  });
+
+  it('matches the committed SDL snapshot of what subscriptions add (UPDATE_SNAPSHOTS=1 rewrites it)', () => {
+    const printed = `${added.map((type) => printType(type)).join('\n\n')}\n`;
+    if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SUBSCRIPTIONS_SNAPSHOT, printed);
+    assert.ok(existsSync(SUBSCRIPTIONS_SNAPSHOT), `no SDL snapshot at ${SUBSCRIPTIONS_SNAPSHOT}; run the tests with UPDATE_SNAPSHOTS=1 to write it`);
+    assert.equal(printed, readFileSync(SUBSCRIPTIONS_SNAPSHOT, 'utf8'), 'the subscriptions changed; review the difference and run the tests with UPDATE_SNAPSHOTS=1 to accept it');
+  });
+
+  it('reports the names subscriptions would take from a resource, only when they are built', () => {
+    @Resource()
+    class ChangeType { @IsString() label!: string; }
+    @Resource()
+    class AuthorChange { @IsString() label!: string; }
+    @Resource({ name: 'By' })
+    class Signature { @IsString() label!: string; }
+    const built = (changes?: ChangeSource) => buildStrataSchema(models(Author, ChangeType, AuthorChange, Signature), LIMITS, () => assert.fail('unused'), { ...BUILT_IN, changes });
+    assert.deepEqual(built().problems, []);
+    assert.deepEqual(built(unused).problems, [
+      'resource ChangeType: the GraphQL name "ChangeType" is already used by a built-in Strata type; rename it with @Resource({ name }) or rename the class',
+      'resource AuthorChange: the GraphQL name "AuthorChange" is already used by resource Author; rename it with @Resource({ name }) or rename the class',
+      'resource By: the field "by" of ByChange would clash with its type, revision, at, by fields; rename it with @Resource({ name }) or rename the class',
+    ]);
   });
 });
 
