@@ -7,6 +7,12 @@ export type ChangeType =
   | 'created' | 'updated' | 'deleted' | 'restored' | 'purged' | 'switched' | 'reverted' | 'published'
   | `job.${Exclude<JobStatus, never>}`;
 
+/** Every change type, in the order docs/events.md lists them (what `/_events?type=` and webhooks accept). */
+export const CHANGE_TYPES: readonly ChangeType[] = Object.freeze([
+  'created', 'updated', 'deleted', 'restored', 'purged', 'switched', 'reverted', 'published',
+  'job.queued', 'job.running', 'job.succeeded', 'job.failed', 'job.cancelled',
+]);
+
 /** One change of one resource, as the manager stores it. */
 export interface Change {
   readonly type: ChangeType;

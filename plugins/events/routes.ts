@@ -1,13 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { sendJson, sendProblem, StrataError, type ChangeType, type PluginContext } from '../../lib/plugin-api.js';
+import { CHANGE_TYPES, sendJson, sendProblem, StrataError, type ChangeType, type PluginContext } from '../../lib/plugin-api.js';
 import { parseEventId, type EventLog, type EventQuery } from './log.js';
 import { serveEventStream, type StreamSettings } from './stream.js';
 
 /** Every event type (docs/events.md). */
-export const EVENT_TYPES: readonly ChangeType[] = [
-  'created', 'updated', 'deleted', 'restored', 'purged', 'switched', 'reverted', 'published',
-  'job.queued', 'job.running', 'job.succeeded', 'job.failed', 'job.cancelled',
-];
+export const EVENT_TYPES: readonly ChangeType[] = CHANGE_TYPES;
 
 const FILTERS = ['resource', 'type', 'resourceId'];
 const STREAM_PARAMETERS = [...FILTERS, 'after'];
