@@ -8,8 +8,8 @@ export interface DeliverySettings {
   readonly policy: AddressPolicy;
   /** Milliseconds a delivery waiting for an earlier one checks again (past the earlier one's next run). */
   readonly waitDelay: number;
-  /** The app the plugin runs in (from its mount phase on) and its resource classes. */
-  app(): PluginContext;
+  /** The app the plugin runs in (from its mount phase until it stops) and its resource classes. */
+  app(): PluginContext | undefined;
   readonly resources: WebhookResources;
   /** Runs a write the plugin makes itself (clients may not write deliveries). */
   internal<R>(write: () => Promise<R>): Promise<R>;
@@ -31,6 +31,8 @@ const PENDING = ['queued', 'running'];
  */
 export async function deliver(settings: DeliverySettings, delivery: Delivery, ctx: JobContext): Promise<{ statusCode: number }> {
   const context = settings.app();
+  // Stopping: the jobs plugin stops after this one, and may still start an attempt meanwhile.
+  if (!context) ctx.postpone(settings.waitDelay, 'the webhooks plugin is not running');
   const deliveries = context.manager(settings.resources.WebhookDelivery);
   const earlier = await earliestPendingBefore(deliveries, delivery, context.options.limits.maxLimit);
   if (earlier) {

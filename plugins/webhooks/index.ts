@@ -33,10 +33,7 @@ export function webhooksPlugin(options: WebhooksOptions = {}): StrataPlugin {
   // The app this instance runs in, from its mount phase until it stops: the delivery handler,
   // written on the class, reaches its managers through it.
   let running: PluginContext | undefined;
-  const app = (): PluginContext => {
-    if (!running) throw new Error('the webhooks plugin is not running in an app');
-    return running;
-  };
+  const app = () => running;
   const resources = webhookResources({
     handler: (delivery, ctx) => deliver({
       policy, waitDelay: Math.min(options.backoff?.delay ?? 1000, 1000), app, resources, internal,

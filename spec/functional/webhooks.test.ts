@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Length } from 'class-validator';
 import { Webhook as Verifier } from 'standardwebhooks';
-import { defaultPlugins, definePlugin, eventsPlugin, jobsPlugin, Resource, StrataError, webhooksPlugin, type StrataEvent } from '../../index.js';
+import { bootstrap, defaultPlugins, definePlugin, eventsPlugin, jobsPlugin, Resource, StrataError, webhooksPlugin, type StrataEvent } from '../../index.js';
 import { BACKENDS } from '../support/backends.js';
 import { expectProblem, startApp, type TestApp } from '../support/http.js';
 import { waitFor } from '../support/jobs.js';
@@ -220,9 +220,10 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
 
 describe('webhooks without allowLoopback or allowPrivateNetworks', () => {
   let app: TestApp;
+  const webhooks = webhooksPlugin();
   before(async () => {
     // No jobsPlugin listed: the webhooks plugin requires the jobs service, so bootstrap adds it.
-    app = await startApp([Article], { logLevel: 'error', plugins: [eventsPlugin(), webhooksPlugin()] });
+    app = await startApp([Article], { logLevel: 'error', plugins: [eventsPlugin(), webhooks] });
   });
   after(async () => {
     await app?.close();
@@ -244,6 +245,11 @@ describe('webhooks without allowLoopback or allowPrivateNetworks', () => {
   it('brought the jobs plugin along, since it requires the jobs service', () => {
     assert.doesNotThrow(() => app.strata.service('jobs'));
     assert.ok(app.strata.models.some((model) => model.names.path === '_webhook-deliveries' && model.job));
+  });
+
+  it('runs one plugin instance in one app at a time', async () => {
+    await assert.rejects(bootstrap(null, { resources: [Article], database: 'sqlite::memory:', plugins: [eventsPlugin(), webhooks] }),
+      /this webhooksPlugin\(\) already runs in another app; call webhooksPlugin\(\) once per bootstrap/);
   });
 });
 
