@@ -14,14 +14,29 @@ export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugi
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
 export { jobsPlugin, type JobsOptions, type JobsService } from './plugins/jobs/index.js';
 export { eventsPlugin, type EventsOptions } from './plugins/events/index.js';
+export { webhooksPlugin, type WebhooksOptions } from './plugins/webhooks/index.js';
+
+/** The default plugin that provides each service: a listed plugin requiring the service brings it. */
+const SERVICE_PROVIDERS: Readonly<Record<string, () => StrataPlugin>> = { jobs: () => jobsPlugin() };
 
 /**
- * The default plugins: the HTTP plugins when there is an app to mount them on, and the jobs plugin
- * when a resource is a `@Job` (with or without an app, so a `strata worker` process gets it too).
+ * The default plugins: the HTTP plugins when there is an app to mount them on, and the provider of
+ * each service a listed plugin requires and no other listed plugin provides (`jobs`, so the webhooks
+ * plugin brings the jobs plugin). A `@Job` resource, the app's or a listed plugin's own, requires
+ * `jobs` too (with or without an app, so a `strata worker` process gets it as well).
  */
-export function defaultPlugins(app: unknown, resources: readonly Function[] = []): StrataPlugin[] {
+export function defaultPlugins(app: unknown, resources: readonly Function[] = [], listed: readonly StrataPlugin[] = []): StrataPlugin[] {
   const plugins = app ? [restPlugin(), graphqlPlugin(), openApiPlugin()] : [];
-  if (Array.isArray(resources) && resources.some(isJobResource)) plugins.push(jobsPlugin());
+  const pluginResources = listed.flatMap((plugin) => (Array.isArray(plugin?.resources) ? plugin.resources : []));
+  const required = new Set(listed.flatMap((plugin) => (Array.isArray(plugin?.requires) ? plugin.requires : [])));
+  if ([...(Array.isArray(resources) ? resources : []), ...pluginResources].some(isJobResource)) required.add('jobs');
+  for (const [service, factory] of Object.entries(SERVICE_PROVIDERS)) {
+    if (!required.has(service)) continue;
+    const provider = factory();
+    // A listed plugin of another name providing the service stands in for the default one.
+    const providedElsewhere = listed.some((plugin) => plugin?.name !== provider.name && Array.isArray(plugin?.provides) && plugin.provides.includes(service));
+    if (!providedElsewhere) plugins.push(provider);
+  }
   return plugins;
 }
 
@@ -33,7 +48,7 @@ export function defaultPlugins(app: unknown, resources: readonly Function[] = []
  */
 export function bootstrap(app: unknown, options: BootstrapOptions): Promise<Strata> {
   const listed = options.plugins ?? [];
-  const defaults = options.defaultPlugins === false ? [] : defaultPlugins(app, options.resources);
+  const defaults = options.defaultPlugins === false ? [] : defaultPlugins(app, options.resources, listed);
   // A listed plugin named like a default takes the default's place, so the order stays the defaults' order.
   const replacements = new Set<StrataPlugin>();
   const replacement = (plugin: StrataPlugin) => {

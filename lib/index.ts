@@ -12,7 +12,7 @@ export type { ResourceView, ResourceMeta, RevisionEntry } from './metadata/views
 export type { HookName, HookContext, AroundHook } from './manager/hooks.js';
 export type { PatchFormat } from './manager/patch.js';
 export type { StrataEvent, EventBus, EventFilter, EventHandler } from './manager/events.js';
-export type { ChangeType } from './manager/changes.js';
+export { CHANGE_TYPES, type ChangeType } from './manager/changes.js';
 export type { QueryInput } from './query/index.js';
 export { StrataError, BootstrapError, ERROR_CODES, isStrataError, type ErrorCode, type ErrorDetail } from './errors/index.js';
 export type { JobOptions, JobHandler, JobContext, JobResource, JobLogLevel, BackoffOptions } from './metadata/job-model.js';

@@ -46,6 +46,13 @@ export interface JobContext {
   log(message: string, level?: JobLogLevel): Promise<void>;
   /** Records progress (0–100) in `_job.progress` without writing a revision. */
   progress(percent: number): Promise<void>;
+  /**
+   * Ends this attempt without counting it, because the job must wait for something else: it throws,
+   * and the job goes back to `queued`, due in `delay` milliseconds, with `attempts` as before the
+   * attempt and `reason` as `_job.error`.
+   * @example if (await earlierStillRunning()) ctx.postpone(1000, 'waiting for the earlier export');
+   */
+  postpone(delay: number, reason: string): never;
 }
 
 /** Levels of job log lines. */

@@ -13,6 +13,8 @@ const LEVELS: readonly JobLogLevel[] = ['info', 'warn', 'error'];
  */
 export class Attempt {
   readonly controller = new AbortController();
+  /** Set by `ctx.postpone`: the error it threw and the wait it asked for. */
+  private postponement?: { error: Error; delay: number };
   readonly key: string;
   readonly claim: string | undefined;
   /** Log and progress writes, in the order the handler made them. */
@@ -50,7 +52,21 @@ export class Attempt {
           await this.runtime.context.manager(this.model.target as never).jobs!.progress(this.id, this.job, percent);
         });
       },
+      postpone: (delay, reason) => {
+        if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+          throw new StrataError('INTERNAL', `ctx.postpone takes a delay of 0 or more milliseconds, got ${String(delay)}`);
+        }
+        const error = new Error(typeof reason === 'string' && reason !== '' ? reason : 'the job was postponed');
+        error.name = 'JobPostponed';
+        this.postponement = { error, delay };
+        throw error;
+      },
     };
+  }
+
+  /** The wait `ctx.postpone` asked for when `error` is what it threw (the handler let it through), else undefined. */
+  postponedBy(error: unknown): number | undefined {
+    return this.postponement !== undefined && error === this.postponement.error ? this.postponement.delay : undefined;
   }
 
   /** Starts the heartbeat: a liveness check every `checkInterval`, a lock refresh every third of the lock lifetime. */

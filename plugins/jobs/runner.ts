@@ -7,8 +7,8 @@ import { JobAbortedError, type JobsRuntime } from './runtime.js';
 /** A queued job due this close to now runs at once (clocks and polls are never exact). */
 const EARLY_TOLERANCE = 50;
 
-/** How an attempt ended. */
-type Outcome = { ok: true; result: unknown } | { ok: false; error: Error };
+/** How an attempt ended; `postpone` is set when the handler postponed the job (`ctx.postpone`) instead of failing. */
+type Outcome = { ok: true; result: unknown } | { ok: false; error: Error; postpone?: number };
 
 /**
  * Agenda's processor for the job resources of one model. The resource's `_job` is the truth: a
@@ -89,7 +89,8 @@ async function run(job: JobModel, view: ResourceView & { _job: JobState }, attem
     return { ok: true, result: storableResult(result) };
   } catch (error) {
     const reason = signal.aborted ? signal.reason : error;
-    return { ok: false, error: reason instanceof Error ? reason : new Error(String(reason)) };
+    const postpone = signal.aborted ? undefined : attempt.postponedBy(error);
+    return { ok: false, error: reason instanceof Error ? reason : new Error(String(reason)), ...(postpone === undefined ? {} : { postpone }) };
   } finally {
     clearTimeout(timeout);
   }
@@ -97,8 +98,9 @@ async function run(job: JobModel, view: ResourceView & { _job: JobState }, attem
 
 /**
  * Records the outcome as the next revision, unless the attempt is no longer the current one
- * (cancelled, deleted, rerun, or claimed again): `succeeded`; a retry (`queued` at the backoff's
- * time, or at once when the worker shut down); `failed` once no attempts are left.
+ * (cancelled, deleted, rerun, or claimed again): `succeeded`; a postponement (`queued` after the
+ * handler's delay, the attempt not counted); a retry (`queued` at the backoff's time, or at once
+ * when the worker shut down); `failed` once no attempts are left.
  */
 async function settle(runtime: JobsRuntime, model: ResourceModel, id: string, key: string, started: JobState, outcome: Outcome, agendaJob: AgendaJob): Promise<void> {
   const claim = (agendaJob.attrs as QueueJob).claim;
@@ -113,6 +115,11 @@ async function settle(runtime: JobsRuntime, model: ResourceModel, id: string, ke
           return { ...job, status: 'succeeded', finishedAt: now, result: outcome.result, error: null };
         }
         const message = outcome.error.message || outcome.error.name || 'the handler failed';
+        // A postponed attempt does not count: the job waits, with the attempts it had before.
+        if (outcome.postpone !== undefined) {
+          nextRunAt = Date.now() + outcome.postpone;
+          return { ...job, status: 'queued', attempts: job.attempts - 1, runAt: new Date(nextRunAt).toISOString(), error: message };
+        }
         // A shutdown counts the attempt like any other: with none left the job fails, as when a worker dies.
         if (job.attempts < job.maxAttempts) {
           nextRunAt = shutdown ? Date.now() : Date.now() + retryDelay(model.job!.backoff, job.attempts);
