@@ -1,4 +1,4 @@
-import type { Express, Response } from 'express';
+import type { Express } from 'express';
 import { BootstrapError, definePlugin, type EventsService, type PluginContext, type StrataEvent, type StrataPlugin } from '../../lib/plugin-api.js';
 import { ListenerBus } from './bus.js';
 import { EventLog } from './log.js';
@@ -21,6 +21,19 @@ export interface EventsOptions {
 
 const DAY = 86_400_000;
 
+/** What the plugin keeps per app. */
+interface AppState {
+  readonly bus: ListenerBus;
+  log?: EventLog;
+  wakeups?: Wakeups;
+  prune?: NodeJS.Timeout;
+  /** The open SSE streams, each until it no longer reads the log. */
+  readonly streams: Set<Promise<void>>;
+  /** Aborted as the app closes: every stream ends. */
+  readonly shutdown: AbortController;
+  readonly appended: ((event: StrataEvent) => Promise<void>)[];
+}
+
 /**
  * The events plugin (docs/events.md): a durable change log written in the transaction of every
  * change, in-process listeners after commit (`strata.events.on`), and `GET /_events` (SSE with
@@ -32,13 +45,13 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
   const retain = options.retain ?? 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 1000;
-  const apps = new WeakMap<PluginContext, { bus: ListenerBus; log?: EventLog; wakeups?: Wakeups; prune?: NodeJS.Timeout; streams: Set<Response>; appended: ((event: StrataEvent) => Promise<void>)[] }>();
+  const apps = new WeakMap<PluginContext, AppState>();
   return definePlugin({
     name: 'events',
     provides: ['events'],
     configure(context) {
       context.addEntitySchema(eventEntitySchema(context.dialect));
-      const app = { bus: new ListenerBus(context.logger), streams: new Set<Response>(), appended: [] as ((event: StrataEvent) => Promise<void>)[] };
+      const app: AppState = { bus: new ListenerBus(context.logger), streams: new Set(), shutdown: new AbortController(), appended: [] };
       apps.set(context, app);
       const service: EventsService = {
         on: (type, handler, filter) => app.bus.on(type, handler, filter),
@@ -52,7 +65,7 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
         const state = apps.get(context)!;
         const event = await state.log!.append(change);
         for (const handler of state.appended) await handler(event);
-        await state.wakeups!.announce(event.id);
+        state.wakeups!.appended();
         context.database.afterCommit(() => state.bus.emit(event));
       });
     },
@@ -68,7 +81,7 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
       state.log = new EventLog(context.database);
       state.wakeups = new Wakeups(context.database, context.options.database, pollMs, context.logger);
       if (context.has('http')) {
-        (context.app as Express).get('/_events', eventsRoute(context, state.log, { wakeups: state.wakeups, heartbeatMs, batch: 100 }, state.streams));
+        (context.app as Express).get('/_events', eventsRoute(context, state.log, { wakeups: state.wakeups, heartbeatMs, batch: 100, shutdown: state.shutdown.signal }, state.streams));
       }
     },
     async start(context) {
@@ -84,7 +97,9 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
       const state = apps.get(context);
       if (!state) return;
       clearInterval(state.prune);
-      for (const response of state.streams) response.end();
+      // End every open stream and wait until none reads the log any more: the database closes next.
+      state.shutdown.abort();
+      await Promise.allSettled([...state.streams]);
       await state.wakeups?.stop();
     },
   });

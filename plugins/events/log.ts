@@ -1,5 +1,5 @@
 import { StrataError, type Change, type Database, type Row, type StrataEvent } from '../../lib/plugin-api.js';
-import { EVENTS_TABLE } from './schema.js';
+import { EVENTS_CHANNEL, EVENTS_TABLE } from './schema.js';
 
 const TABLE = `"${EVENTS_TABLE}"`;
 /** The PostgreSQL advisory lock that makes change-log ids commit in the order they were taken. */
@@ -30,7 +30,9 @@ export class EventLog {
 
   /** Appends the event of `change` (call it inside the change's transaction) and returns it with its id. */
   async append(change: Change): Promise<StrataEvent> {
-    if (this.database.dialect.name === 'postgresql') await this.database.all('SELECT pg_advisory_xact_lock(?)', [APPEND_LOCK]);
+    // PostgreSQL: one round trip takes the lock and queues the NOTIFY that wakes every server's
+    // streams; PostgreSQL sends it at commit, once per transaction however many events it holds.
+    if (this.database.dialect.name === 'postgresql') await this.database.all('SELECT pg_advisory_xact_lock(?), pg_notify(?, ?)', [APPEND_LOCK, EVENTS_CHANNEL, '']);
     const resource = change.model.names.path;
     const rows = await this.database.all(
       `INSERT INTO ${TABLE} ("type", "resource", "resource_id", "revision", "at", "by", "data") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,

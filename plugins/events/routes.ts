@@ -13,9 +13,10 @@ const PAGE_PARAMETERS = [...FILTERS, 'by', 'since', 'until', 'limit', 'cursor'];
 /**
  * `GET /_events`: with `Accept: text/event-stream` a live SSE stream (resuming after
  * `Last-Event-ID` or `?after=`, else starting at the next event), otherwise a page of past events,
- * oldest first (the audit trail). Every bad parameter is a 400 naming it.
+ * oldest first (the audit trail). Every bad parameter is a 400 naming it. Each open stream is in
+ * `streams` until it no longer reads the log, so the app can wait for them as it closes.
  */
-export function eventsRoute(context: PluginContext, log: EventLog, settings: Omit<StreamSettings, 'log'>, streams: Set<Response>): RequestHandler {
+export function eventsRoute(context: PluginContext, log: EventLog, settings: Omit<StreamSettings, 'log'>, streams: Set<Promise<void>>): RequestHandler {
   const resources = new Set(context.models.map((model) => model.names.path));
   return async (request: Request, response: Response) => {
     try {
@@ -27,10 +28,22 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
       const filters = readFilters(query, resources);
       if (stream) {
         const resume = request.header('Last-Event-ID') ?? single(query.after, 'after');
-        const after = resume === undefined ? await log.latestId() : parseEventId(resume, request.header('Last-Event-ID') !== undefined ? 'Last-Event-ID' : 'after');
-        streams.add(response);
-        response.once('close', () => streams.delete(response));
-        await serveEventStream(request, response, { ...filters, after }, { ...settings, log });
+        const from = resume === undefined ? undefined : parseEventId(resume, request.header('Last-Event-ID') !== undefined ? 'Last-Event-ID' : 'after');
+        // The app is closing: drop the connection, so the client reconnects (to another server) with its last id.
+        if (settings.shutdown.aborted) {
+          response.destroy();
+          return;
+        }
+        const served = (async () => {
+          const after = from ?? await log.latestId();
+          await serveEventStream(response, { ...filters, after }, { ...settings, log });
+        })();
+        streams.add(served);
+        try {
+          await served;
+        } finally {
+          streams.delete(served);
+        }
         return;
       }
       sendJson(response, 200, await page(log, query, filters, context));

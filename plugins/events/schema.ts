@@ -4,6 +4,9 @@ import type { Dialect } from '../../lib/plugin-api.js';
 /** The change log: one row per committed change, ids growing in commit order. */
 export const EVENTS_TABLE = 'strata_events';
 
+/** The PostgreSQL channel the appends notify (with an empty payload) so every server's streams read the log. */
+export const EVENTS_CHANNEL = 'strata_events';
+
 /** The change log's table, added to the database additively at bootstrap. */
 export function eventEntitySchema(dialect: Dialect): EntitySchema {
   const text = (nullable: boolean) => ({ type: 'string', columnType: 'text', nullable });

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { StrataEvent } from '../../lib/plugin-api.js';
 import type { EventLog, EventQuery } from './log.js';
 import type { Wakeups } from './wakeups.js';
@@ -13,54 +13,78 @@ export interface StreamSettings {
   readonly batch: number;
   /** Who may see an event, as it is shown to this subscriber; undefined leaves it out. */
   readonly visible?: (event: StrataEvent) => StrataEvent | undefined;
+  /** Aborted when the app closes: the stream ends, and its client reconnects (elsewhere) with its last id. */
+  readonly shutdown: AbortSignal;
 }
 
 /**
  * Serves one Server-Sent Events stream of the change log from `query` (its `after` is where the
  * client resumes: the last id it saw, or the latest id when it starts now). The stream reads the
  * log in batches after the last id it sent, whenever a wakeup says the log may have grown, so it
- * never skips or repeats an event. A slow client is not buffered for: the stream waits for the
- * socket to drain before reading the next batch, so memory stays at one batch per client whatever
- * its lag, and it catches up from the log.
+ * never skips or repeats an event. A slow client is not buffered for: once the socket stops taking
+ * bytes the stream waits for it to drain before writing more or reading the next batch, so memory
+ * stays at one batch (plus the socket's high-water mark) per client whatever its lag, and the
+ * client catches up from the log. Resolves once the stream is over and no longer reads the log.
  */
-export async function serveEventStream(request: Request, response: Response, query: EventQuery & { after: bigint }, settings: StreamSettings): Promise<void> {
+export async function serveEventStream(response: Response, query: EventQuery & { after: bigint }, settings: StreamSettings): Promise<void> {
   let cursor = query.after;
   let closed = false;
-  let wake: (() => void) | undefined;
+  /** The log may hold events this stream has not read yet. */
   let pending = true;
+  /** The socket took less than was written: wait for `drain` before writing more. */
+  let blocked = false;
+  let wake: (() => void) | undefined;
+  const rouse = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
   const signal = () => {
     pending = true;
-    wake?.();
+    rouse();
   };
-  const unsubscribe = settings.wakeups.subscribe(signal);
   const close = () => {
     closed = true;
-    signal();
+    rouse();
   };
-  request.once('close', close);
+  const drain = () => {
+    blocked = false;
+    rouse();
+  };
+  /** Waits for the next wakeup, drain or close. */
+  const sleep = () => new Promise<void>((resolve) => { wake = resolve; });
+  const unsubscribe = settings.wakeups.subscribe(signal);
+  // The response closes when the client goes away (or once it has ended).
   response.once('close', close);
-  response.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  response.write(`retry: 2000\n: stream of the change log after event ${cursor}\n\n`);
+  response.on('drain', drain);
+  settings.shutdown.addEventListener('abort', close, { once: true });
+  // The client may have gone, or the app closed, while the route read where to start.
+  if (settings.shutdown.aborted || response.destroyed) close();
   const heartbeat = setInterval(() => {
-    if (!closed && response.writableLength === 0) response.write(': heartbeat\n\n');
+    if (!closed && !blocked && response.writableLength === 0) response.write(': heartbeat\n\n');
   }, settings.heartbeatMs);
   try {
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    blocked = !response.write(`retry: 2000\n: stream of the change log after event ${cursor}\n\n`);
     while (!closed) {
-      if (!pending) await new Promise<void>((resolve) => { wake = resolve; });
-      wake = undefined;
+      while (!pending && !closed) await sleep();
       pending = false;
       // Read until the log is exhausted for now; a wakeup meanwhile sets pending again.
-      for (let events = await settings.log.read({ ...query, after: cursor }, settings.batch); !closed; events = await settings.log.read({ ...query, after: cursor }, settings.batch)) {
+      while (!closed) {
+        while (blocked && !closed) await sleep();
+        if (closed) break;
+        const events = await settings.log.read({ ...query, after: cursor }, settings.batch);
         for (const event of events) {
+          while (blocked && !closed) await sleep();
+          if (closed) break;
           cursor = BigInt(event.id);
           const shown = settings.visible ? settings.visible(event) : event;
-          if (shown && !response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(shown)}\n\n`)) await drained(response);
-          if (closed) break;
+          if (shown && !response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(shown)}\n\n`)) blocked = true;
         }
         if (events.length < settings.batch) break;
       }
@@ -68,19 +92,16 @@ export async function serveEventStream(request: Request, response: Response, que
   } finally {
     clearInterval(heartbeat);
     unsubscribe();
-    if (!response.writableEnded) response.end();
+    response.off('close', close);
+    response.off('drain', drain);
+    settings.shutdown.removeEventListener('abort', close);
+    if (!settings.shutdown.aborted) response.end();
+    // The app is closing: close the connection too, so a server.close() waiting for it returns now
+    // rather than after the keep-alive timeout; a client that stopped reading is cut off.
+    else if (blocked) response.destroy();
+    else {
+      const socket = response.socket;
+      response.end(() => socket?.end());
+    }
   }
-}
-
-/** Resolves once the socket took the buffered bytes, or closed. */
-function drained(response: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.once('drain', done);
-    response.once('close', done);
-  });
 }

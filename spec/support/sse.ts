@@ -11,6 +11,8 @@ export interface SseClient {
   readonly contentType: string;
   readonly messages: SseMessage[];
   comments: number;
+  /** Resolves when the stream is over: the server ended it, the connection broke, or `close()`. */
+  readonly ended: Promise<void>;
   /** Resolves once `count` messages have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<SseMessage[]>;
   close(): void;
@@ -26,11 +28,14 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const response = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: controller.signal });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
+  let end!: () => void;
+  const ended = new Promise<void>((resolve) => { end = resolve; });
   const client: SseClient = {
     status: response.status,
     contentType: response.headers.get('content-type') ?? '',
     messages,
     comments: 0,
+    ended,
     waitFor(count, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -76,8 +81,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         }
       } catch {
         // Aborted by close().
+      } finally {
+        end();
       }
     })();
+  } else {
+    end();
   }
   return client;
 }
