@@ -80,7 +80,7 @@ export class EventLog {
 
 /** A sequence id from a client (`Last-Event-ID`, `after`, a cursor): a decimal integer, else a 400. */
 export function parseEventId(value: unknown, name: string): bigint {
-  if (typeof value !== 'string' || !/^(0|[1-9]\d{0,18})$/.test(value)) throw StrataError.badRequest(`${name} must be an event id (a decimal integer)`);
+  if (typeof value !== 'string' || !/^(0|[1-9]\d{0,18})$/.test(value)) throw StrataError.badQuery(`${name} must be an event id (a decimal integer)`);
   return BigInt(value);
 }
 
