@@ -15,6 +15,11 @@ export interface EventsOptions {
   retain?: number;
   /** Milliseconds between the heartbeat comments of an SSE stream (default 15 000, at most 15 000). */
   heartbeatMs?: number;
+  /**
+   * Milliseconds a stream may wait for a client that stopped reading (default 60 000); then the
+   * connection is closed and the client, an EventSource, reconnects with the last id it got.
+   */
+  stallTimeoutMs?: number;
   /** Milliseconds between the looks at the log that cover other processes without notifications (default 1000). */
   pollMs?: number;
 }
@@ -44,6 +49,7 @@ interface AppState {
 export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
   const retain = options.retain ?? 30;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
   const pollMs = options.pollMs ?? 1000;
   const apps = new WeakMap<PluginContext, AppState>();
   return definePlugin({
@@ -72,6 +78,7 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
     validate() {
       const problems: string[] = [];
       if (!(Number.isFinite(retain) && retain > 0)) problems.push(`option retain must be a number of days above 0, got ${String(options.retain)}`);
+      if (!(Number.isInteger(stallTimeoutMs) && stallTimeoutMs > 0)) problems.push(`option stallTimeoutMs must be whole milliseconds above 0, got ${String(options.stallTimeoutMs)}`);
       if (!(Number.isInteger(heartbeatMs) && heartbeatMs > 0 && heartbeatMs <= 15_000)) problems.push(`option heartbeatMs must be whole milliseconds from 1 to 15000, got ${String(options.heartbeatMs)}`);
       if (!(Number.isInteger(pollMs) && pollMs > 0)) problems.push(`option pollMs must be whole milliseconds above 0, got ${String(options.pollMs)}`);
       return problems;
@@ -81,7 +88,7 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
       state.log = new EventLog(context.database);
       state.wakeups = new Wakeups(context.database, context.options.database, pollMs, context.logger);
       if (context.has('http')) {
-        (context.app as Express).get('/_events', eventsRoute(context, state.log, { wakeups: state.wakeups, heartbeatMs, batch: 100, shutdown: state.shutdown.signal }, state.streams));
+        (context.app as Express).get('/_events', eventsRoute(context, state.log, { wakeups: state.wakeups, heartbeatMs, stallTimeoutMs, batch: 100, shutdown: state.shutdown.signal }, state.streams));
       }
     },
     async start(context) {

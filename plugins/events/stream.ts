@@ -9,6 +9,8 @@ export interface StreamSettings {
   readonly wakeups: Wakeups;
   /** Milliseconds between heartbeat comments (at most 15 000). */
   readonly heartbeatMs: number;
+  /** Milliseconds the stream waits for a client that stopped reading before it closes the connection. */
+  readonly stallTimeoutMs: number;
   /** Events read from the log at a time: a stream holds no more than this in memory. */
   readonly batch: number;
   /** Who may see an event, as it is shown to this subscriber; undefined leaves it out. */
@@ -24,7 +26,8 @@ export interface StreamSettings {
  * never skips or repeats an event. A slow client is not buffered for: once the socket stops taking
  * bytes the stream waits for it to drain before writing more or reading the next batch, so memory
  * stays at one batch (plus the socket's high-water mark) per client whatever its lag, and the
- * client catches up from the log. Resolves once the stream is over and no longer reads the log.
+ * client catches up from the log; a client whose socket takes nothing for `stallTimeoutMs` is
+ * disconnected, and resumes with its last id. Resolves once the stream is over and no longer reads the log.
  */
 export async function serveEventStream(response: Response, query: EventQuery & { after: bigint }, settings: StreamSettings): Promise<void> {
   let cursor = query.after;
@@ -47,8 +50,20 @@ export async function serveEventStream(response: Response, query: EventQuery & {
     closed = true;
     rouse();
   };
+  /** The client stopped reading for longer than `stallTimeoutMs`: the connection is closed, and the client resumes with its last id. */
+  let stalled = false;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const block = () => {
+    blocked = true;
+    stallTimer ??= setTimeout(() => {
+      stalled = true;
+      close();
+    }, settings.stallTimeoutMs);
+  };
   const drain = () => {
     blocked = false;
+    clearTimeout(stallTimer);
+    stallTimer = undefined;
     rouse();
   };
   /** Waits for the next wakeup, drain or close. */
@@ -70,7 +85,7 @@ export async function serveEventStream(response: Response, query: EventQuery & {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    blocked = !response.write(`retry: 2000\n: stream of the change log after event ${cursor}\n\n`);
+    if (!response.write(`retry: 2000\n: stream of the change log after event ${cursor}\n\n`)) block();
     while (!closed) {
       while (!pending && !closed) await sleep();
       pending = false;
@@ -84,18 +99,21 @@ export async function serveEventStream(response: Response, query: EventQuery & {
           if (closed) break;
           cursor = BigInt(event.id);
           const shown = settings.visible ? settings.visible(event) : event;
-          if (shown && !response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(shown)}\n\n`)) blocked = true;
+          if (shown && !response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(shown)}\n\n`)) block();
         }
         if (events.length < settings.batch) break;
       }
     }
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(stallTimer);
     unsubscribe();
     response.off('close', close);
     response.off('drain', drain);
     settings.shutdown.removeEventListener('abort', close);
-    if (!settings.shutdown.aborted) response.end();
+    // A stalled client cannot take even the end of the stream: cut the connection.
+    if (stalled) response.destroy();
+    else if (!settings.shutdown.aborted) response.end();
     // The app is closing: close the connection too, so a server.close() waiting for it returns now
     // rather than after the keep-alive timeout; a client that stopped reading is cut off.
     else if (blocked) response.destroy();
