@@ -40,6 +40,7 @@ export class StrataError extends Error {
       { path: field, message: `${field} must be unique`, constraint: 'unique' },
     ]);
   }
+  static forbidden(message: string, errors?: ErrorDetail[]) { return new StrataError('FORBIDDEN', message, errors); }
   static preconditionFailed(message: string) { return new StrataError('PRECONDITION_FAILED', message); }
   static internal() { return new StrataError('INTERNAL', 'Internal error'); }
 }

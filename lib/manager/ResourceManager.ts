@@ -4,8 +4,9 @@ import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
-import { compileQuery, encodeCursor, jobQueryFields, parseQuery, type QueryInput, type QueryLimits } from '../query/index.js';
-import { userId, type CallOptions, type WriteOptions } from './context.js';
+import { compileQuery, compileTests, encodeCursor, jobQueryFields, parseQuery, type Condition, type QueryInput, type QueryLimits } from '../query/index.js';
+import { CallAccess, type Where } from './access.js';
+import { userId, type CallOptions, type CurrentUser, type WriteOptions } from './context.js';
 import type { Change, ChangeRecorder, ChangeType } from './changes.js';
 import { contentHash } from './hash.js';
 import type { HookContext, HookName, HookRegistry } from './hooks.js';
@@ -49,27 +50,44 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Rerun, cancel and the workers' state changes of a `@Job` resource; undefined for other resources. */
   readonly jobs?: JobOperations;
   private readonly references: ReferenceGuard;
+  /** Set on the managers `as(user)` returns: every call runs for this caller and is checked. */
+  private readonly caller?: { readonly user: CurrentUser | null };
 
   constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
     this.store = new ResourceStore(environment.database, model);
     this.references = new ReferenceGuard(model, environment);
-    if (model.job) {
-      this.jobs = new JobOperations(model, this.store, {
-        write: (operation, input, options, work) => this.write(operation, input, options, work),
-        loadLive: (id) => this.loadLive(id, true),
-        writeRevision: (state, data, options) => this.writeRevision(state, data, options),
-      });
-    }
+    this.jobs = this.jobOperations();
+  }
+
+  /**
+   * This manager as `user` (null: an anonymous caller) would use it through a request: every call
+   * is recorded as theirs and checked by the permission hooks (`HookContext.checked`), whatever
+   * `options.user` says. Calls on `strata.manager(X)` itself run as the system and are not checked.
+   */
+  as(user: CurrentUser | null): ResourceManager<T> {
+    const checked = Object.create(this) as ResourceManager<T>;
+    Object.defineProperty(checked, 'caller', { value: Object.freeze({ user }) });
+    Object.defineProperty(checked, 'jobs', { value: checked.jobOperations() });
+    return checked;
+  }
+
+  private jobOperations(): JobOperations | undefined {
+    if (!this.model.job) return undefined;
+    return new JobOperations(this.model, this.store, {
+      write: (operation, input, options, work) => this.write(operation, input, options, work),
+      loadLive: (id, access) => this.loadLive(id, access, true),
+      writeRevision: (state, data, options, access) => this.writeRevision(state, data, options, access),
+    });
   }
 
   /** Creates a resource: revision 1 (a draft with `draft: true`). */
   create(data: Partial<T> | Record<string, unknown>, options: WriteOptions = {}): Promise<ResourceView> {
-    return this.write('create', { data, ...options }, options, async () => {
-      const validated = await validateData(this.model, data);
+    return this.write('create', { data, ...options }, options, async (access) => {
+      const validated = await validateData(this.model, access.protectFields(data, undefined, false));
       this.checkDraftAllowed(options);
       await this.references.checkTargetsExist(validated);
       const now = new Date().toISOString();
-      const user = userId(options.user);
+      const user = this.actor(options);
       // A job's revisions carry its `_job` state, so each status change shows in the history.
       const stored = this.model.job ? { ...validated, _job: initialJobState(this.model, options.runAt, now) } : validated;
       const state: StoredState = {
@@ -78,9 +96,10 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         deletedAt: null, deletedBy: null, createdAt: now, createdBy: user, updatedAt: now, updatedBy: user, data: stored,
       };
       await this.guardUnique(() => this.store.insertState(state, validated));
+      await this.checkResult(access, state.id);
       await this.store.insertRevision({ id: state.id, n: 1, parent: null, status: state.status, hash: state.hash,
         schemaVersion: state.schemaVersion, data: stored, createdAt: now, createdBy: user });
-      return this.changed('created', state);
+      return access.maskView(await this.changed('created', state));
     });
   }
 
@@ -102,26 +121,26 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
 
   /** The current state of a resource, or revision `revision` of it. */
   get(id: string, options: CallOptions & { revision?: number } = {}): Promise<ResourceView> {
-    return this.read('get', { id, ...options }, options, async () => {
-      const state = await this.loadLive(id);
-      if (options.revision === undefined) return toView(this.model, state);
+    return this.read('get', { id, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access);
+      if (options.revision === undefined) return access.maskView(toView(this.model, state));
       const revision = await this.loadRevision(id, options.revision);
       const view = toView(this.model, { ...state, revision: revision.n, status: revision.status, hash: revision.hash,
         schemaVersion: revision.schemaVersion, data: revision.data });
       view._meta.etag = revision.n === state.revision ? etagOf(state) : revisionEtag(revision);
-      return view;
+      return access.maskView(view);
     });
   }
 
   /** Searches resources (docs/search.md). */
   list(query: QueryInput = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
-    return this.read('list', { query, ...options }, options, async () => {
-      const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model));
-      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
+    return this.read('list', { query, ...options }, options, async (access) => {
+      const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model), access.hidden);
+      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible));
       const rows = await this.store.search(compiled.select.sql, compiled.select.params);
       const pageRows = rows.slice(0, parsed.limit);
       const page: Page<ResourceView> = {
-        items: pageRows.map((row) => toView(this.model, this.store.stateFromRow(row), parsed.fields)),
+        items: pageRows.map((row) => access.maskView(toView(this.model, this.store.stateFromRow(row), parsed.fields))),
         nextCursor: rows.length > parsed.limit && pageRows.length > 0 ? encodeCursor(parsed, pageRows[pageRows.length - 1]) : null,
       };
       if (compiled.count) page.total = await this.countRows(compiled.count.sql, compiled.count.params);
@@ -131,42 +150,44 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
 
   /** Counts the resources matching `where` (and `deleted`, `q`). */
   count(query: Pick<QueryInput, 'where' | 'filter' | 'q' | 'deleted'> = {}, options: CallOptions = {}): Promise<number> {
-    return this.read('count', { query, ...options }, options, async () => {
-      const parsed = parseQuery(this.model, { ...query, total: true, limit: 0 }, this.environment.limits, jobQueryFields(this.model));
-      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect);
+    return this.read('count', { query, ...options }, options, async (access) => {
+      const parsed = parseQuery(this.model, { ...query, total: true, limit: 0 }, this.environment.limits, jobQueryFields(this.model), access.hidden);
+      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible));
       return this.countRows(compiled.count!.sql, compiled.count!.params);
     });
   }
 
   /** Replaces the data: revision n+1 whose parent is the current revision (or changes the current draft). */
   update(id: string, data: Partial<T> | Record<string, unknown>, options: WriteOptions = {}): Promise<ResourceView> {
-    return this.write('update', { id, data, ...options }, options, async () => {
-      const state = await this.loadLive(id, true);
+    return this.write('update', { id, data, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
-      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, data)), options);
+      const given = access.protectFields(data, withoutJobState(upgrade(this.model, state.data, state.schemaVersion)), true);
+      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, given)), options, access);
     });
   }
 
   /** Applies an RFC 6902 JSON Patch or RFC 7396 merge patch atomically, then writes like `update`. */
   patch(id: string, patch: unknown, options: WriteOptions & { format?: PatchFormat } = {}): Promise<ResourceView> {
-    return this.write('patch', { id, patch, ...options }, options, async () => {
-      const state = await this.loadLive(id, true);
+    return this.write('patch', { id, patch, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
       const current = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
-      const patched = applyPatch(current, patch, options.format ?? 'merge-patch');
-      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, patched)), options);
+      // The patch sees the document as the caller does; fields hidden from them keep their values.
+      const patched = access.protectFields(applyPatch(access.maskData(current), patch, options.format ?? 'merge-patch'), current, false);
+      return this.writeRevision(state, carryJobState(state.data, await validateData(this.model, patched)), options, access);
     });
   }
 
   /** Soft delete: the resource leaves reads and search, keeps its history and frees its unique values. */
   delete(id: string, options: WriteOptions = {}): Promise<void> {
-    return this.write('delete', { id, ...options }, options, async () => {
-      const state = await this.loadLive(id, true);
+    return this.write('delete', { id, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
       const now = new Date().toISOString();
-      const user = userId(options.user);
+      const user = this.actor(options);
       const deleted: StoredState = { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 };
-      await this.saveState(state, deleted);
+      await this.saveState(state, deleted, access);
       await this.changed('deleted', deleted);
       // After the delete is saved, so a reference cycle (or a resource pointing at itself) ends here
       // instead of cascading forever; a restrict rule that throws still rolls the whole delete back.
@@ -176,34 +197,34 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
 
   /** Undoes a soft delete; restoring a live resource changes nothing. */
   restore(id: string, options: WriteOptions = {}): Promise<ResourceView> {
-    return this.write('restore', { id, ...options }, options, async () => {
-      const state = await this.loadExisting(id, true);
+    return this.write('restore', { id, ...options }, options, async (access) => {
+      const state = await this.loadExisting(id, access, true);
       checkPreconditions(state, options);
-      if (state.deletedAt === null) return toView(this.model, state);
+      if (state.deletedAt === null) return access.maskView(toView(this.model, state));
       const now = new Date().toISOString();
-      const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: userId(options.user), version: state.version + 1 };
-      await this.saveState(state, restored);
+      const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: this.actor(options), version: state.version + 1 };
+      await this.saveState(state, restored, access);
       // After saving, so a resource that points at itself finds its target live; a failure rolls back.
       await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
-      return this.changed('restored', restored);
+      return access.maskView(await this.changed('restored', restored));
     });
   }
 
   /** Deletes a resource and all its revisions for good. */
   purge(id: string, options: WriteOptions = {}): Promise<void> {
-    return this.write('purge', { id, ...options }, options, async () => {
-      const state = await this.loadExisting(id, true);
+    return this.write('purge', { id, ...options }, options, async (access) => {
+      const state = await this.loadExisting(id, access, true);
       checkPreconditions(state, options);
       if (state.deletedAt === null) await this.references.onTargetDeleted(id, options);
       await this.store.purge(id);
-      await this.changed('purged', state, { by: userId(options.user), gone: true });
+      await this.changed('purged', state, { by: this.actor(options), gone: true });
     });
   }
 
   /** The revision list of a resource, oldest first, paged by `cursor`. */
   revisions(id: string, options: CallOptions & { limit?: number; cursor?: string } = {}): Promise<Page<RevisionEntry>> {
-    return this.read('revisions', { id, ...options }, options, async () => {
-      await this.loadLive(id);
+    return this.read('revisions', { id, ...options }, options, async (access) => {
+      await this.loadLive(id, access);
       const limit = this.pageLimit(options.limit);
       const after = options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor);
       return revisionPage(this.model, await this.store.listRevisions(id, after, limit + 1), limit);
@@ -221,7 +242,16 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     // Loaded by the first id whose hooks let it through, for every id at once.
     const loadPages = () => (pages ??= loadRevisionPages(this.model, this.store, ids, this.pageLimit(options.limit),
       options.cursor === undefined ? 0 : decodeRevisionCursor(options.cursor)));
-    return Promise.allSettled(ids.map((id) => this.read('revisions', { id, ...options }, options, async () => {
+    // The scopes of the callers' hooks, tested for every id at once too (one query per distinct scope).
+    const tested = new Map<string, Promise<Map<string, boolean[]>>>();
+    return Promise.allSettled(ids.map((id) => this.read('revisions', { id, ...options }, options, async (access) => {
+      const tests = this.accessTests(access);
+      if (tests.length > 0) {
+        const key = JSON.stringify([access.visible, access.allowed]);
+        if (!tested.has(key)) tested.set(key, this.store.testStates(ids, compileTests(tests, this.environment.database.dialect)));
+        const results = (await tested.get(key)!).get(id);
+        if (results) this.refuseOutOfScope(access, id, results);
+      }
       const page = (await loadPages()).get(id)!;
       if (page instanceof StrataError) throw page;
       return page;
@@ -230,68 +260,78 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
 
   /** One revision with its data. */
   revision(id: string, n: number, options: CallOptions = {}): Promise<RevisionEntry> {
-    return this.read('revision', { id, n, ...options }, options, async () => {
-      await this.loadLive(id);
-      return toRevisionEntry(this.model, await this.loadRevision(id, n), true);
+    return this.read('revision', { id, n, ...options }, options, async (access) => {
+      await this.loadLive(id, access);
+      return access.maskRevision(toRevisionEntry(this.model, await this.loadRevision(id, n), true));
     });
   }
 
   /** The RFC 6902 JSON Patch that turns revision `from` into revision `to`. */
   diff(id: string, from: number, to: number, options: CallOptions = {}): Promise<ReturnType<typeof diffDocuments>> {
-    return this.read('diff', { id, from, to, ...options }, options, async () => {
-      await this.loadLive(id);
+    return this.read('diff', { id, from, to, ...options }, options, async (access) => {
+      await this.loadLive(id, access);
       const [before, after] = [await this.loadRevision(id, from), await this.loadRevision(id, to)];
-      return diffDocuments(upgrade(this.model, before.data, before.schemaVersion), upgrade(this.model, after.data, after.schemaVersion));
+      return access.maskDiff(diffDocuments(upgrade(this.model, before.data, before.schemaVersion), upgrade(this.model, after.data, after.schemaVersion)));
     });
   }
 
   /** Makes revision `n` current without creating one; the next write branches from it. */
   switch(id: string, n: number, options: WriteOptions = {}): Promise<ResourceView> {
-    return this.write('switch', { id, n, ...options }, options, async () => {
-      const state = await this.loadLive(id, true);
+    return this.write('switch', { id, n, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
-      if (n === state.revision) return toView(this.model, state);
+      if (n === state.revision) return access.maskView(toView(this.model, state));
       const revision = await this.loadRevision(id, n);
       checkSwitchKeepsJobState(this.model, id, n, state.data, revision.data);
       const switched: StoredState = {
         ...state, revision: n, status: revision.status, hash: revision.hash, schemaVersion: revision.schemaVersion,
-        data: revision.data, updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1,
+        data: revision.data, updatedAt: new Date().toISOString(), updatedBy: this.actor(options), version: state.version + 1,
       };
       await this.references.checkTargetsExist(upgrade(this.model, revision.data, revision.schemaVersion));
-      await this.saveState(state, switched);
-      return this.changed('switched', switched);
+      await this.saveState(state, switched, access);
+      return access.maskView(await this.changed('switched', switched));
     });
   }
 
   /** Makes the current draft stable. */
   publish(id: string, options: WriteOptions = {}): Promise<ResourceView> {
-    return this.write('publish', { id, ...options }, options, async () => {
-      const state = await this.loadLive(id, true);
+    return this.write('publish', { id, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
       if (state.status !== 'draft') throw StrataError.conflict(`${this.model.name} ${id} has no draft to publish: revision ${state.revision} is stable`);
       await this.store.publishRevision(id, state.revision);
-      const published: StoredState = { ...state, status: 'stable', updatedAt: new Date().toISOString(), updatedBy: userId(options.user), version: state.version + 1 };
-      await this.saveState(state, published);
-      return this.changed('published', published);
+      const published: StoredState = { ...state, status: 'stable', updatedAt: new Date().toISOString(), updatedBy: this.actor(options), version: state.version + 1 };
+      await this.saveState(state, published, access);
+      return access.maskView(await this.changed('published', published));
     });
   }
 
   /** Every resource (deleted ones too) with its full history, for `_export`. */
   exportRecords(options: CallOptions = {}): AsyncGenerator<ExportRecord> {
-    const records = exportRecords(this.store);
+    let records: AsyncGenerator<ExportRecord> | undefined;
     // The export hook wraps reading the first record, so a hook can refuse before anything is sent.
-    const first = () => this.read('export', { ...options }, options, () => records.next());
+    const first = () => this.read('export', { ...options }, options, (access) => {
+      const visible = this.scope(access.visible);
+      records = exportRecords(this.store, {
+        visible: visible === undefined ? undefined : async (ids) => {
+          const results = await this.store.testStates(ids, compileTests([visible], this.environment.database.dialect));
+          return new Set(ids.filter((id) => results.get(id)?.[0]));
+        },
+        mask: (data) => access.maskData(data),
+      });
+      return records.next();
+    });
     return (async function* () {
       const head = await first();
       if (head.done) return;
       yield head.value;
-      yield* records;
+      yield* records!;
     })();
   }
 
   /** Imports `_export` records with their history in one transaction; an id that exists already is a CONFLICT. */
   importRecords(records: unknown[], options: CallOptions = {}): Promise<string[]> {
-    return this.write('import', { records, ...options }, options, async () => {
+    return this.write('import', { records, ...options }, options, async (access) => {
       const ids: string[] = [];
       for (const [line, record] of records.entries()) {
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
@@ -304,6 +344,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         }
         if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
+        await this.checkResult(access, state.id);
         for (const revision of revisions) await this.store.insertRevision(revision);
         await this.changed('created', state);
         ids.push(state.id);
@@ -313,13 +354,13 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
-  private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions): Promise<ResourceView> {
+  private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions, access: CallAccess): Promise<ResourceView> {
     this.checkDraftAllowed(options);
     const hash = contentHash(data);
-    if (hash === state.hash && state.schemaVersion === this.model.versioning.schemaVersion) return toView(this.model, state);
+    if (hash === state.hash && state.schemaVersion === this.model.versioning.schemaVersion) return access.maskView(toView(this.model, state));
     await this.references.checkTargetsExist(data);
     const now = new Date().toISOString();
-    const user = userId(options.user);
+    const user = this.actor(options);
     const schemaVersion = this.model.versioning.schemaVersion;
     const inPlace = Boolean(options.draft) && state.status === 'draft';
     const n = inPlace ? state.revision : state.revisionCount + 1;
@@ -329,12 +370,12 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     else await this.store.insertRevision(revision);
     const next: StoredState = { ...state, revision: n, revisionCount: Math.max(n, state.revisionCount), status: revision.status, hash,
       schemaVersion, data, updatedAt: now, updatedBy: user, version: state.version + 1 };
-    await this.saveState(state, next);
+    await this.saveState(state, next, access);
     const retain = this.model.versioning.retain;
     if (retain !== undefined && !inPlace && n > retain) await this.store.pruneRevisions(state.id, n - retain, n);
     // A job's status change is `job.<status>`; any other new revision (a job's own data too) is `updated`.
     const status = this.model.job ? jobStateOf(data)?.status : undefined;
-    return this.changed(status !== undefined && status !== jobStateOf(state.data)?.status ? `job.${status}` : 'updated', next);
+    return access.maskView(await this.changed(status !== undefined && status !== jobStateOf(state.data)?.status ? `job.${status}` : 'updated', next));
   }
 
   /**
@@ -355,10 +396,36 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   /** Replaces the current-state row, mapping a lost race to CONFLICT and unique violations to UNIQUE_VIOLATION. */
-  private async saveState(previous: StoredState, next: StoredState): Promise<void> {
+  private async saveState(previous: StoredState, next: StoredState, access: CallAccess): Promise<void> {
     const indexData = upgrade(this.model, next.data, next.schemaVersion);
     const saved = await this.guardUnique(() => this.store.updateState(next, indexData, previous.version));
     if (!saved) throw StrataError.conflict(`${this.model.name} ${previous.id} was changed by another request; read it again and retry`);
+    await this.checkResult(access, next.id);
+  }
+
+  /** After a write, inside its transaction: the resource as stored now must still be one the caller may act on. */
+  private async checkResult(access: CallAccess, id: string): Promise<void> {
+    const allowed = this.scope(access.allowed);
+    if (allowed === undefined) return;
+    const tested = await this.store.findState(id, false, compileTests([allowed], this.environment.database.dialect));
+    if (!tested?.tests[0]) throw StrataError.forbidden(`this change would put ${this.model.name} ${id} outside what you may change`);
+  }
+
+  /**
+   * The filters of `access.visible` or `access.allowed` as one condition (`false` when one of them
+   * admits nothing), or undefined when there is none. Policies' filters are the app's code, so a
+   * bad one is a server error, not the caller's.
+   */
+  private scope(filters: readonly (Where | false)[]): Condition | false | undefined {
+    if (filters.length === 0) return undefined;
+    if (filters.includes(false)) return false;
+    try {
+      const conditions = filters.map((where) => parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model)).where)
+        .filter((condition): condition is Condition => condition !== undefined);
+      return { kind: 'and', conditions };
+    } catch (error) {
+      throw new StrataError('INTERNAL', `a scope of ${this.model.name} is not a valid filter: ${(error as Error).message}`);
+    }
   }
 
   private async guardUnique<R>(work: () => Promise<R>): Promise<R> {
@@ -372,14 +439,32 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     }
   }
 
-  private async loadExisting(id: string, forUpdate = false): Promise<StoredState> {
-    const state = isStorableId(id) ? await this.store.findState(id, forUpdate) : undefined;
-    if (!state) throw StrataError.notFound(this.model.name, String(id));
-    return state;
+  /**
+   * The current state of `id` (deleted or not) as the caller may see it: NOT_FOUND when it does not
+   * exist or is outside `access.visible`, FORBIDDEN when it is outside `access.allowed`. Both are
+   * tested in the query that reads the row, so a check costs no extra round trip.
+   */
+  private async loadExisting(id: string, access: CallAccess, forUpdate = false): Promise<StoredState> {
+    const tests = this.accessTests(access);
+    const found = isStorableId(id) ? await this.store.findState(id, forUpdate, compileTests(tests, this.environment.database.dialect)) : undefined;
+    if (!found) throw StrataError.notFound(this.model.name, String(id));
+    this.refuseOutOfScope(access, id, found.tests);
+    return found.state;
   }
 
-  private async loadLive(id: string, forUpdate = false): Promise<StoredState> {
-    const state = await this.loadExisting(id, forUpdate);
+  /** The conditions to test on a resource for `access`: its visible filter, then its allowed filter (each when set). */
+  private accessTests(access: CallAccess): (Condition | false)[] {
+    return [this.scope(access.visible), this.scope(access.allowed)].filter((condition): condition is Condition | false => condition !== undefined);
+  }
+
+  /** Throws NOT_FOUND or FORBIDDEN unless `results` (of `accessTests(access)`, in order) all hold. */
+  private refuseOutOfScope(access: CallAccess, id: string, results: readonly boolean[]): void {
+    if (access.visible.length > 0 && !results[0]) throw StrataError.notFound(this.model.name, id);
+    if (access.allowed.length > 0 && !results[results.length - 1]) throw StrataError.forbidden(`you may not ${access.operation} ${this.model.name} ${id}`);
+  }
+
+  private async loadLive(id: string, access: CallAccess, forUpdate = false): Promise<StoredState> {
+    const state = await this.loadExisting(id, access, forUpdate);
     if (state.deletedAt !== null) throw StrataError.gone(this.model.name, id);
     return state;
   }
@@ -408,15 +493,23 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return Number(Object.values(rows[0] ?? { count: 0 })[0]);
   }
 
-  private read<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: () => Promise<R>): Promise<R> {
-    return this.environment.hooks.run(this.hookContext(operation, input, options), work);
+  private read<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: (access: CallAccess) => Promise<R>): Promise<R> {
+    const access = new CallAccess(operation);
+    return this.environment.hooks.run(this.hookContext(operation, input, options, access), () => work(access));
   }
 
-  private write<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: () => Promise<R>): Promise<R> {
-    return this.environment.database.transaction(() => this.environment.hooks.run(this.hookContext(operation, input, options), work));
+  private write<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: (access: CallAccess) => Promise<R>): Promise<R> {
+    const access = new CallAccess(operation);
+    return this.environment.database.transaction(() => this.environment.hooks.run(this.hookContext(operation, input, options, access), () => work(access)));
   }
 
-  private hookContext(operation: HookName, input: Record<string, unknown>, options: CallOptions): HookContext {
-    return { operation, model: this.model, user: options.user ?? null, input, state: {} };
+  private hookContext(operation: HookName, input: Record<string, unknown>, options: CallOptions, access: CallAccess): HookContext {
+    const user = this.caller ? this.caller.user : options.user ?? null;
+    return { operation, model: this.model, user, checked: this.caller !== undefined, restrict: (rules) => access.add(rules), input, state: {} };
+  }
+
+  /** Who a write is recorded as: the checked caller, else `options.user` (null: anonymous or the system). */
+  private actor(options: CallOptions): string | null {
+    return userId(this.caller ? this.caller.user : options.user);
   }
 }

@@ -1,5 +1,6 @@
 import { BootstrapError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
+import type { AccessRules } from './access.js';
 import type { CurrentUser } from './context.js';
 
 /** The closed list of ResourceManager operations hooks can wrap. */
@@ -21,6 +22,16 @@ export interface HookContext {
   readonly operation: HookName;
   readonly model: ResourceModel;
   readonly user: CurrentUser | null;
+  /**
+   * The call comes from a request (REST, GraphQL, MCP…) or from `manager.as(user)`, so policies
+   * apply; false for the app's own calls through `strata.manager(X)`, which run as the system.
+   */
+  readonly checked: boolean;
+  /**
+   * Narrows what this call sees and may change (docs/plugins-and-hooks.md): a filter ANDed into
+   * searches and tested on single resources, fields masked or protected. Call it before `next()`.
+   */
+  restrict(rules: AccessRules): void;
   input: Record<string, unknown>;
   result?: unknown;
   error?: unknown;

@@ -4,6 +4,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceView } from '../metadata/views.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
+import type { CallAccess } from './access.js';
 import type { CallOptions, WriteOptions } from './context.js';
 import type { HookName } from './hooks.js';
 import { cancelState, jobStateOf, rerunState, withJobState } from './job-state.js';
@@ -12,11 +13,11 @@ import { toView, upgrade } from './state.js';
 
 /** What JobOperations borrows from its ResourceManager: the hooked transaction and the revision writer. */
 export interface JobInternals {
-  write<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: () => Promise<R>): Promise<R>;
-  /** The live current state of `id`, locked for the write (NOT_FOUND / GONE otherwise). */
-  loadLive(id: string): Promise<StoredState>;
+  write<R>(operation: HookName, input: Record<string, unknown>, options: CallOptions, work: (access: CallAccess) => Promise<R>): Promise<R>;
+  /** The live current state of `id` as the caller may see it, locked for the write (NOT_FOUND / GONE / FORBIDDEN otherwise). */
+  loadLive(id: string, access: CallAccess): Promise<StoredState>;
   /** Writes `data` (with `_job`) as the next stable revision; identical data writes nothing. */
-  writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions): Promise<ResourceView>;
+  writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions, access: CallAccess): Promise<ResourceView>;
 }
 
 /** Decides a job's next `_job` from its current one; returns undefined to write nothing. */
@@ -63,16 +64,16 @@ export class JobOperations {
   private async change(operation: HookName, id: string, options: WriteOptions, decide: JobChange): Promise<{ view: ResourceView; changed: boolean }> {
     let changed = false;
     // The hooks see the resource as the operation's result, as for every other write.
-    const view = await this.internals.write(operation, { id, ...options }, options, async () => {
-      const state = await this.internals.loadLive(id);
+    const view = await this.internals.write(operation, { id, ...options }, options, async (access) => {
+      const state = await this.internals.loadLive(id, access);
       checkPreconditions(state, options);
       const data = upgrade(this.model, state.data, state.schemaVersion);
       const job = jobStateOf(data);
       if (!job) throw StrataError.conflict(`${this.model.name} ${id} has no job state: it was stored before @Job was added; create it again`);
       const next = decide(job, new Date().toISOString());
-      if (next === undefined || next === job) return toView(this.model, state);
+      if (next === undefined || next === job) return access.maskView(toView(this.model, state));
       changed = true;
-      return this.internals.writeRevision(state, withJobState(data, next), options);
+      return this.internals.writeRevision(state, withJobState(data, next), options, access);
     });
     return { view, changed };
   }

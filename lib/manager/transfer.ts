@@ -14,14 +14,23 @@ export interface ExportRecord {
 }
 
 /** Every resource (deleted ones too) in creation order, one record at a time, read in pages. */
-export async function* exportRecords(store: ResourceStore, pageSize = 200): AsyncGenerator<ExportRecord> {
+/** What an export leaves out for its caller: resources outside `visible` (given a page of ids, the visible ones) and masked fields. */
+export interface ExportFilter {
+  visible?(ids: string[]): Promise<ReadonlySet<string>>;
+  mask?(data: Record<string, unknown>): Record<string, unknown>;
+}
+
+export async function* exportRecords(store: ResourceStore, filter: ExportFilter = {}, pageSize = 200): AsyncGenerator<ExportRecord> {
   let after: { createdAt: string; id: string } | undefined;
   for (;;) {
     const states = await store.pageAll(after, pageSize);
+    const visible = filter.visible && await filter.visible(states.map((state) => state.id));
     for (const state of states) {
+      if (visible && !visible.has(state.id)) continue;
       const revisions = await store.allRevisions(state.id);
       const { id, data: _data, version: _version, ...meta } = state;
-      yield { id, _meta: meta, revisions: revisions.map(({ id: _id, ...revision }) => revision) };
+      const mask = filter.mask;
+      yield { id, _meta: meta, revisions: revisions.map(({ id: _id, ...revision }) => (mask ? { ...revision, data: mask(revision.data) } : revision)) };
     }
     if (states.length < pageSize) return;
     const last = states[states.length - 1];

@@ -34,9 +34,11 @@ const COMPARISON_SQL = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<
  * page exists; projection of `fields` happens after.
  * @example const { select, count } = compileQuery(model, parseQuery(model, input, limits), database.dialect);
  */
-export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect): CompiledQuery {
+export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect, scope?: Condition | false): CompiledQuery {
   const table = quoteIdentifier(model.names.table);
   const filters = [deletedFilter(parsed.deleted)];
+  // A scope (a hook's `restrict({ visible })`) is ANDed in like a filter but kept out of the cursor signature.
+  if (scope !== undefined) filters.push(scope === false ? NEVER : condition(scope, dialect));
   if (parsed.where) filters.push(condition(parsed.where, dialect));
   if (parsed.q !== undefined) filters.push(textSearch(model, parsed.q, dialect));
   const pageFilters = parsed.after ? [...filters, keysetAfter(parsed.sort, parsed.after, dialect)] : filters;
@@ -49,6 +51,15 @@ export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect:
   if (!parsed.total) return { select };
   const countWhere = whereClause(filters);
   return { select, count: { sql: `SELECT COUNT(*) AS "total" FROM ${table} t${countWhere.sql}`, params: countWhere.params } };
+}
+
+/**
+ * Conditions as SQL expressions over a current-state row (alias `t`), for `ResourceStore.findState`
+ * and `testStates` to evaluate beside the row; `false` never holds.
+ */
+export function compileTests(conditions: readonly (Condition | false)[], dialect: Dialect): { expressions: string[]; params: unknown[] } {
+  const fragments = conditions.map((node) => (node === false ? NEVER : condition(node, dialect)));
+  return { expressions: fragments.map((fragment) => `(${fragment.sql})`), params: fragments.flatMap((fragment) => fragment.params) };
 }
 
 /** A double-quoted identifier (quotes inside doubled, though model names never hold any). */

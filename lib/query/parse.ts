@@ -55,8 +55,11 @@ export function operatorsFor(kind: QueryableKind): readonly Operator[] {
  * `errors` say what is allowed.
  * @example parseQuery(model, { where: { age: { gte: '18' } }, sort: '-age' }, { defaultLimit: 20, maxLimit: 100 })
  */
-export function parseQuery(model: ResourceModel, input: unknown, limits: QueryLimits, extraFields?: readonly QueryableField[]): ParsedQuery {
-  const parser = new QueryParser(model, queryableFields(model, extraFields));
+export function parseQuery(model: ResourceModel, input: unknown, limits: QueryLimits, extraFields?: readonly QueryableField[], hidden?: ReadonlySet<string>): ParsedQuery {
+  const fields = queryableFields(model, extraFields);
+  // Fields hidden from the caller (a hook's `restrict({ hiddenFields })`) are as unknown as any other name.
+  const visible = hidden && hidden.size > 0 ? new Map([...fields].filter(([name]) => !hidden.has(name))) : fields;
+  const parser = new QueryParser(model, visible, hidden);
   return parser.parse(input ?? {}, limits);
 }
 
@@ -65,7 +68,7 @@ class QueryParser {
   private readonly problems: ErrorDetail[] = [];
   private testCount = 0;
 
-  constructor(private readonly model: ResourceModel, private readonly fields: ReadonlyMap<string, QueryableField>) {}
+  constructor(private readonly model: ResourceModel, private readonly fields: ReadonlyMap<string, QueryableField>, private readonly hidden?: ReadonlySet<string>) {}
 
   parse(input: unknown, limits: QueryLimits): ParsedQuery {
     if (!isPlainObject(input)) {
@@ -247,9 +250,10 @@ class QueryParser {
     const fields = new Set<string>();
     for (const item of names) {
       const name = typeof item === 'string' ? item.trim() : '';
-      if (this.model.fieldsByName.has(name)) fields.add(name);
+      if (this.model.fieldsByName.has(name) && !this.hidden?.has(name)) fields.add(name);
       else if (name !== 'id' && name !== '_meta') {
-        this.problem('fields', `unknown field ${quote(item)}; ${this.model.name} has ${[...this.model.fieldsByName.keys()].join(', ')}`, 'unknownField');
+        const known = [...this.model.fieldsByName.keys()].filter((field) => !this.hidden?.has(field));
+        this.problem('fields', `unknown field ${quote(item)}; ${this.model.name} has ${known.join(', ')}`, 'unknownField');
       }
     }
     return [...fields];

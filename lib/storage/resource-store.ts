@@ -4,6 +4,20 @@ import type { Database, Row } from './database.js';
 import { JOB_COLUMNS, JOB_COLUMN_NAMES, jobColumnValues } from './job-columns.js';
 import { REVISIONS_TABLE, SYSTEM_COLUMNS as C } from './schema.js';
 
+/** Conditions to evaluate on a current-state row: SQL expressions over alias `t`, with their bound values in order. */
+export interface RowTests {
+  readonly expressions: readonly string[];
+  readonly params: readonly unknown[];
+}
+
+function testColumns(tests: RowTests): string {
+  return tests.expressions.map((expression, index) => `, CASE WHEN ${expression} THEN 1 ELSE 0 END AS "_test${index}"`).join('');
+}
+
+function testResults(row: Row, tests: RowTests): boolean[] {
+  return tests.expressions.map((_, index) => Number(row[`_test${index}`]) === 1);
+}
+
 /**
  * The SQL of one resource's rows: its current-state row and its revisions. Every statement is
  * parameterized; identifiers come from the model, never from a request.
@@ -26,9 +40,27 @@ export class ResourceStore {
   }
 
   /** The current state of `id`, or undefined. `forUpdate` locks the row until the transaction ends. */
-  async findState(id: string, forUpdate = false): Promise<StoredState | undefined> {
-    const rows = await this.database.all(`SELECT * FROM ${this.table} WHERE "id" = ?${forUpdate ? this.database.dialect.lockForUpdate : ''}`, [id]);
-    return rows[0] && this.stateFromRow(rows[0]);
+  async findState(id: string, forUpdate?: boolean): Promise<StoredState | undefined>;
+  /** … and whether the row passes each of `tests` (compiled conditions over the row, alias `t`), read in the same query. */
+  async findState(id: string, forUpdate: boolean, tests: RowTests): Promise<{ state: StoredState; tests: boolean[] } | undefined>;
+  async findState(id: string, forUpdate = false, tests?: RowTests): Promise<StoredState | { state: StoredState; tests: boolean[] } | undefined> {
+    const lock = forUpdate ? this.database.dialect.lockForUpdate : '';
+    if (!tests) {
+      const rows = await this.database.all(`SELECT * FROM ${this.table} WHERE "id" = ?${lock}`, [id]);
+      return rows[0] && this.stateFromRow(rows[0]);
+    }
+    const rows = await this.database.all(`SELECT t.*${testColumns(tests)} FROM ${this.table} t WHERE t."id" = ?${lock}`, [...tests.params, id]);
+    return rows[0] && { state: this.stateFromRow(rows[0]), tests: testResults(rows[0], tests) };
+  }
+
+  /** For each of `ids` that exists, whether its row passes each of `tests`; one query per 500 ids. */
+  async testStates(ids: readonly string[], tests: RowTests): Promise<Map<string, boolean[]>> {
+    const results = new Map<string, boolean[]>();
+    for (const chunk of chunks(ids)) {
+      const rows = await this.database.all(`SELECT t."id"${testColumns(tests)} FROM ${this.table} t WHERE t."id" IN (${placeholders(chunk)})`, [...tests.params, ...chunk]);
+      for (const row of rows) results.set(String(row.id), testResults(row, tests));
+    }
+    return results;
   }
 
   /**

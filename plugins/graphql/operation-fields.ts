@@ -103,7 +103,7 @@ function invokeWith(definition: OperationDefinition, model: ResourceModel, envir
     }
     const [expectedRevision, ifMatch] = values.slice(parameters.length) as [number | null | undefined, string | null | undefined];
     return definition.invoke({
-      model, manager: environment.manager(model), user: context.user, limits: environment.limits, id, parameters: read,
+      model, manager: environment.manager(model).as(context.user), user: context.user, limits: environment.limits, id, parameters: read,
       ...given({ expectedRevision, ifMatch }),
     });
   };

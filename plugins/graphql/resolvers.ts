@@ -107,7 +107,8 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   const { model } = types;
   const names = model.names.graphql;
   const resolver = namedClass(`${names.type}Resolver`);
-  const manager = () => environment.manager(model);
+  // Every call runs as the request's caller, so permission hooks check it.
+  const manager = (context: GraphQLContext) => environment.manager(model).as(context.user);
   const drafts = model.versioning.drafts;
   const id: ArgumentSpec = { name: 'id', type: () => ID, designType: String };
   // The preconditions of every write to an existing resource, in this order: `(…, revision, ifMatch)`.
@@ -142,7 +143,7 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
 
   define('one', query(names.one, () => types.object, { nullable: true, description: `${upperFirst(withArticle(model.name))} by id: its current revision, or revision \`revision\`.` }),
     [id, { name: 'revision', type: () => Int, designType: Number, nullable: true, description: 'Read this revision instead of the current one.' }],
-    (context: GraphQLContext, resourceId: string, revision: number | null) => manager().get(resourceId, { user: context.user, ...given({ revision }) }));
+    (context: GraphQLContext, resourceId: string, revision: number | null) => manager(context).get(resourceId, { user: context.user, ...given({ revision }) }));
 
   define('many', query(names.many, () => types.page, {
     description: `Lists and searches ${model.name} resources (the query of REST GET /${model.names.path}).`,
@@ -159,57 +160,57 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   ], (context: GraphQLContext, where: unknown, sort: string[] | null, limit: number | null, offset: number | null, cursor: string | null,
     q: string | null, deleted: string | null, total: boolean | null) => {
     const search: QueryInput = { ...given({ sort, limit, offset, cursor, q, deleted, total }), ...given({ where: whereInput(where) }) };
-    return manager().list(search, { user: context.user });
+    return manager(context).list(search, { user: context.user });
   });
 
   define('diff', query(`${names.one}Diff`, () => [JsonPatchOperationType], { description: `The JSON Patch (RFC 6902) that turns revision \`from\` of ${withArticle(model.name)} into revision \`to\`.` }),
     [id, { name: 'from', type: () => Int, designType: Number }, { name: 'to', type: () => Int, designType: Number }],
-    (context: GraphQLContext, resourceId: string, from: number, to: number) => manager().diff(resourceId, from, to, { user: context.user }));
+    (context: GraphQLContext, resourceId: string, from: number, to: number) => manager(context).diff(resourceId, from, to, { user: context.user }));
 
   define('create', mutation(`create${names.type}`, () => types.object,
     model.job ? `Creates ${withArticle(model.name)} job (revision 1) and queues it, in one transaction.` : `Creates ${withArticle(model.name)} (revision 1).`),
   [{ name: 'input', type: () => types.input, designType: Object }, ...createOptions],
   (context: GraphQLContext, input: unknown, ...values: unknown[]) => {
     const options = Object.fromEntries(createOptions.map((option, index) => [option.name, values[index]]));
-    return manager().create(plainInput(input) as Record<string, unknown>, writeOptions(context, options));
+    return manager(context).create(plainInput(input) as Record<string, unknown>, writeOptions(context, options));
   });
 
   define('update', mutation(`update${names.type}`, () => types.object, `Replaces the data of ${withArticle(model.name)}: a new revision.`),
     [id, { name: 'input', type: () => types.input, designType: Object }, ...preconditions, ...draft],
     (context: GraphQLContext, resourceId: string, input: unknown, revision: number | null, ifMatch: string | null, isDraft?: boolean | null) =>
-      manager().update(resourceId, plainInput(input) as Record<string, unknown>, writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft })));
+      manager(context).update(resourceId, plainInput(input) as Record<string, unknown>, writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft })));
 
   define('patch', mutation(`patch${names.type}`, () => types.object, `Changes some fields of ${withArticle(model.name)} (JSON merge patch): a new revision.`),
     [id, { name: 'patch', type: () => types.patch, designType: Object }, ...preconditions, ...draft],
     (context: GraphQLContext, resourceId: string, patch: unknown, revision: number | null, ifMatch: string | null, isDraft?: boolean | null) =>
-      manager().patch(resourceId, plainInput(patch), { ...writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft }), format: 'merge-patch' }));
+      manager(context).patch(resourceId, plainInput(patch), { ...writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft }), format: 'merge-patch' }));
 
   define('delete', mutation(`delete${names.type}`, () => Boolean, `Soft-deletes ${withArticle(model.name)}: it leaves reads and search and keeps its history. Returns true.`),
     [id, ...preconditions],
     async (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => {
-      await manager().delete(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
+      await manager(context).delete(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
       return true;
     });
 
   define('purge', mutation(`purge${names.type}`, () => Boolean, `Deletes ${withArticle(model.name)} and all its revisions for good. Returns true.`),
     [id, ...preconditions],
     async (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => {
-      await manager().purge(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
+      await manager(context).purge(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch }));
       return true;
     });
 
   define('restore', mutation(`restore${names.type}`, () => types.object, `Undoes the soft delete of ${withArticle(model.name)}.`),
     [id, ...preconditions],
-    (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager().restore(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
+    (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager(context).restore(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   define('switch', mutation(`switch${names.type}`, () => types.object, `Makes revision \`revision\` of ${withArticle(model.name)} current without writing one.`),
     [id, { name: 'revision', type: () => Int, designType: Number }, ...preconditions],
-    (context: GraphQLContext, resourceId: string, n: number, revision: number | null, ifMatch: string | null) => manager().switch(resourceId, n, writeOptions(context, { expectedRevision: revision, ifMatch })));
+    (context: GraphQLContext, resourceId: string, n: number, revision: number | null, ifMatch: string | null) => manager(context).switch(resourceId, n, writeOptions(context, { expectedRevision: revision, ifMatch })));
 
   if (drafts) {
     define('publish', mutation(`publish${names.type}`, () => types.object, `Makes the current draft of ${withArticle(model.name)} stable.`),
       [id, ...preconditions],
-      (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager().publish(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
+      (context: GraphQLContext, resourceId: string, revision: number | null, ifMatch: string | null) => manager(context).publish(resourceId, writeOptions(context, { expectedRevision: revision, ifMatch })));
   }
 
   defineOperationFields(types, environment, { define, query, mutation, id, preconditions, paged: pagedComplexity(environment.limits) });
@@ -219,7 +220,7 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
     { name: 'limit', type: () => Int, designType: Number, nullable: true, description: `Revisions per page (default ${environment.limits.defaultLimit}).` },
     { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page.' },
   ], (context: GraphQLContext, root: ResourceView, limit: number | null, cursor: string | null) =>
-    context.revisions.load(manager(), root.id, limit ?? undefined, cursor ?? undefined));
+    context.revisions.load(manager(context), root.id, limit ?? undefined, cursor ?? undefined));
 
   Resolver(() => types.object)(resolver);
   return resolver;

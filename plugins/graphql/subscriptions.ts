@@ -78,11 +78,10 @@ export function buildSubscriptionResolver(types: ResourceTypes, environment: Sub
   Field(() => types.object, { nullable: true, description: `The ${model.name} after the change; null once purged.` })(change.prototype, names.one);
   ObjectType(changeName, { simpleResolvers: true, description: `A committed change of ${withArticle(model.name)}.` })(change);
 
-  const manager = () => environment.manager(model);
   /** The page of the search `where` AND the id, as `user` may list it: empty when the resource does not match. */
   const search = (where: Record<string, unknown> | undefined, id: string, user: CurrentUser | null) => {
     const isThis = { id: { eq: id } };
-    return manager().list({ where: where ? { and: [where, isThis] } : isThis, deleted: 'include', limit: 1, fields: ['id'] }, { user });
+    return environment.manager(model).as(user).list({ where: where ? { and: [where, isThis] } : isThis, deleted: 'include', limit: 1, fields: ['id'] });
   };
 
   const subscribe = async ({ args, context }: { args: Record<string, unknown>; context: GraphQLContext }): Promise<ChangeFeed> => {

@@ -39,7 +39,8 @@ export function planRoute(definition: OperationDefinition, model: ResourceModel,
 export async function handleOperation(plan: RoutePlan, context: PluginContext, request: Request, response: Response): Promise<Response> {
   const { definition, model, body } = plan;
   const user = await context.currentUser(request);
-  const manager = context.manager(model.target as never);
+  // Every call of a request is checked: it runs as the caller (anonymous when null).
+  const manager = context.manager(model.target as never).as(user);
   const id = plan.hasId ? request.params.id : undefined;
   const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
   if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));

@@ -6,7 +6,7 @@ import { collectPluginProblems, orderPlugins, runPhase } from '../../lib/plugin/
 import type { PluginContext } from '../../lib/plugin/context.js';
 
 const model = { target: class Thing {}, name: 'Thing' } as unknown as HookContext['model'];
-const context = (operation: HookContext['operation']): HookContext => ({ operation, model, user: null, input: {}, state: {} });
+const context = (operation: HookContext['operation']): HookContext => ({ operation, model, user: null, checked: false, restrict: () => undefined, input: {}, state: {} });
 
 describe('HookRegistry', () => {
   it('runs around hooks outermost first and passes the result back out', async () => {
