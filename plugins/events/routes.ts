@@ -20,6 +20,8 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
   const resources = new Set(context.models.map((model) => model.names.path));
   return async (request: Request, response: Response) => {
     try {
+      // A bad credential is a 401 here as on every route.
+      await context.currentUser(request);
       const stream = (request.header('Accept') ?? '').includes('text/event-stream');
       const query = request.query as Record<string, unknown>;
       const allowed = stream ? STREAM_PARAMETERS : PAGE_PARAMETERS;

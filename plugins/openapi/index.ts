@@ -41,6 +41,7 @@ export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
       const app = context.app as Express;
       const document: OpenApiDocument = buildOpenApiDocument({
         models: context.models, operations: context.operations, limits: context.options.limits, info, servers: options.servers,
+        securitySchemes: context.securitySchemes(),
       });
       const body = JSON.stringify(document);
       app.get(path, (_request, response) => {
