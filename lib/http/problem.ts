@@ -57,5 +57,7 @@ export function sendProblem(request: Request, response: Response, error: unknown
     response.end();
     return;
   }
+  // RFC 9110: a 401 says how to authenticate.
+  if (strataError.status === 401 && !response.getHeader('WWW-Authenticate')) response.setHeader('WWW-Authenticate', 'Bearer realm="strata"');
   sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)));
 }
