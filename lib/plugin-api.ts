@@ -17,8 +17,10 @@ export { registerFieldType, fieldTypeOf } from './metadata/field-type-registry.j
 export type { FieldTypeDefinition, FieldTypeIndex, FieldValueCheck, GraphQLScalarHint, JsonSchema } from './metadata/field-type-definition.js';
 export type { JobModel } from './metadata/job-model.js';
 export { isJobResource } from './metadata/args-store.js';
+export { policiesOf, type ClassPolicies, type ClassPolicyRule, type FieldPolicyRule } from './metadata/policies.js';
+export type { AccessRules, Where } from './manager/access.js';
 export { withArticle } from './metadata/naming.js';
-export { queryableFields, jobQueryFields, operatorsFor, type QueryLimits, type QueryableField, type QueryableKind } from './query/index.js';
+export { parseQuery, queryableFields, jobQueryFields, operatorsFor, type QueryLimits, type QueryableField, type QueryableKind } from './query/index.js';
 export * from './operations/index.js';
 export * from './schema/index.js';
 export * from './http/index.js';

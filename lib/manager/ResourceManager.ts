@@ -119,6 +119,16 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     });
   }
 
+  /**
+   * What the hooks let this caller do with `operation` (`'list'` by default), found by running them
+   * around a call that does nothing (`input.probe` is true, so a hook can tell): the fields hidden
+   * from them and the filters limiting what they see. Throws what the hooks throw (UNAUTHORIZED,
+   * FORBIDDEN). Feeds (events, subscriptions) use it to show a change as the caller may see it.
+   */
+  accessFor(operation: HookName = 'list', options: CallOptions = {}): Promise<{ hiddenFields: string[]; visible: (Where | false)[] }> {
+    return this.read(operation, { probe: true, ...options }, options, async (access) => ({ hiddenFields: [...access.hidden], visible: [...access.visible] }));
+  }
+
   /** The current state of a resource, or revision `revision` of it. */
   get(id: string, options: CallOptions & { revision?: number } = {}): Promise<ResourceView> {
     return this.read('get', { id, ...options }, options, async (access) => {
