@@ -23,6 +23,7 @@ export function readCredential(request: unknown): Credential | undefined {
     if (key === '') throw unauthorized('the X-Api-Key header is empty', 'invalid_request');
     return { kind: 'apiKey', key };
   }
+  if (authorization!.trim() === '') throw unauthorized('the Authorization header is empty', 'invalid_request');
   const match = BEARER.exec(authorization!);
   if (match) return { kind: 'bearer', token: match[1] };
   // No error code when the request did not use the Bearer scheme at all (RFC 6750 §3.1).

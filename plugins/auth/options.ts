@@ -55,7 +55,7 @@ const SPAN = /^\d+(\.\d+)?\s*(s|sec|secs|second|seconds|m|min|mins|minute|minute
  */
 export function optionProblems(options: AuthOptions): string[] {
   if (options === null || typeof options !== 'object') return ['authPlugin takes an options object: authPlugin({ jwt: { secret } }) or authPlugin({ apiKeys: true })'];
-  const problems = unknownOptions(options as object, AUTH_OPTIONS, 'option');
+  const problems = unknownOptions(options as object, AUTH_OPTIONS, 'option ');
   if (options.apiKeys !== undefined && typeof options.apiKeys !== 'boolean') problems.push(`option apiKeys must be true or false, got ${String(options.apiKeys)}`);
   if (options.jwt === undefined && options.apiKeys !== true) {
     problems.push('nothing to check: pass jwt: { secret | publicKey | jwks } to accept JWT bearer tokens, apiKeys: true to accept API keys, or both');

@@ -38,7 +38,8 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
   };
   const security = securityParts(input.securitySchemes ?? {});
   if (security) {
-    Object.assign(document.components.responses, security.responses);
+    // A shared 401 response of components.ts, when there is one, stays.
+    for (const [name, response] of Object.entries(security.responses)) document.components.responses[name] ??= response;
     document.components.securitySchemes = security.securitySchemes;
     document.security = security.security;
   }
