@@ -2,7 +2,7 @@ import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
   type PluginOperations, type QueryLimits, type ResourceModel,
 } from '../../lib/plugin-api.js';
-import { sharedHeaders, sharedParameters, sharedResponses } from './components.js';
+import { sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
 import type { OpenApiDocument, ServerObject } from './types.js';
 
@@ -14,6 +14,8 @@ export interface DocumentInput {
   readonly limits: QueryLimits;
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
   readonly servers?: readonly ServerObject[];
+  /** Problem statuses every operation may answer besides its own (401 and 403 when permissions are checked). */
+  readonly commonProblems?: readonly ProblemStatus[];
 }
 
 /**
@@ -38,7 +40,7 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     const operations = input.operations.of(model).map((definition) => ({ definition, path: openApiPath(model, definition) }));
     for (const { definition, path } of operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       Object.assign(document.components.schemas, definition.components?.(model));
-      (document.paths[path] ??= {})[definition.method] = describeOperation(model, definition, input.limits);
+      (document.paths[path] ??= {})[definition.method] = describeOperation(model, definition, input.limits, input.commonProblems);
     }
   }
   return document;

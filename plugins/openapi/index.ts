@@ -41,6 +41,8 @@ export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
       const app = context.app as Express;
       const document: OpenApiDocument = buildOpenApiDocument({
         models: context.models, operations: context.operations, limits: context.options.limits, info, servers: options.servers,
+        // With the permissions plugin every operation can be refused: 401 for an anonymous caller, 403 for another.
+        commonProblems: context.has('permissions') ? [401, 403] : [],
       });
       const body = JSON.stringify(document);
       app.get(path, (_request, response) => {
