@@ -21,8 +21,10 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const TARGETS = { read: 0.8, create: 0.7 };
+/** Permissions (one role, one row scope) may cost at most 15% on a filtered list: permissions / plain ≥ 0.87 (1 / 1.15). */
+const PERMISSIONS_LIST_TARGET = 0.87;
 
-type Kind = 'strata' | 'baseline';
+type Kind = 'strata' | 'permissions' | 'baseline';
 interface ServerHandle { kind: Kind; port: number; ids: string[]; child: ChildProcess; created: number }
 
 interface Scenario {
@@ -52,21 +54,26 @@ const WARMUP = 500;
 async function main(): Promise<void> {
   console.log(`Strata REST benchmark: Strata (bootstrap, default plugins) vs Express + MikroORM, SQLite file, ${SEED.toLocaleString('en')} people,`);
   console.log(`${CONCURRENCY} keep-alive clients on 127.0.0.1, median of ${ROUNDS} alternating runs, node ${process.version}`);
-  const servers = await Promise.all((['strata', 'baseline'] as const).map(startServer));
+  console.log('Strata with permissions: permissionsPlugin(), every request by one role whose rule has one row scope (age >= 0)');
+  const servers = await Promise.all((['strata', 'permissions', 'baseline'] as const).map(startServer));
   try {
     for (const scenario of SCENARIOS) {
-      const results: Record<Kind, number[]> = { strata: [], baseline: [] };
+      const results: Record<Kind, number[]> = { strata: [], permissions: [], baseline: [] };
       for (const server of servers) await measure(server, scenario, WARMUP);
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const server of order) results[server.kind].push(await measure(server, scenario, scenario.count));
       }
       const strata = median(results.strata);
+      const permissions = median(results.permissions);
       const baseline = median(results.baseline);
       console.log(scenario.name);
       report('  Strata', strata, 'req/s');
+      report('  Strata with permissions', permissions, 'req/s');
       report('  Express + MikroORM', baseline, 'req/s');
       report('  ratio Strata / baseline', strata / baseline, 'x', { limit: scenario.target, atMost: false });
+      report('  ratio Strata with permissions / baseline', permissions / baseline, 'x');
+      report('  ratio with permissions / without', permissions / strata, 'x', scenario.name.includes('where') ? { limit: PERMISSIONS_LIST_TARGET, atMost: false } : undefined);
     }
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
@@ -99,7 +106,7 @@ async function serve(kind: Kind, seed: number): Promise<void> {
   const file = join(tmpdir(), `strata-bench-rest-${kind}-${process.pid}.sqlite`);
   const remove = () => { for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true }); };
   remove();
-  const server = await (kind === 'strata' ? startStrata : startBaseline)(file, seed);
+  const server = kind === 'baseline' ? await startBaseline(file, seed) : await startStrata(file, seed, { permissions: kind === 'permissions' });
   const stop = async () => {
     await server.close();
     remove();

@@ -2,9 +2,9 @@ import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
   type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
 } from '../../lib/plugin-api.js';
-import { sharedHeaders, sharedParameters, sharedResponses } from './components.js';
+import { sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
-import { securityParts, UNAUTHORIZED_REF } from './security.js';
+import { securityParts } from './security.js';
 import type { OpenApiDocument, ServerObject } from './types.js';
 
 /** What the document is built from. */
@@ -15,6 +15,8 @@ export interface DocumentInput {
   readonly limits: QueryLimits;
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
   readonly servers?: readonly ServerObject[];
+  /** Problem statuses every operation may answer besides its own (401 when callers can authenticate, 403 when permissions are checked). */
+  readonly commonProblems?: readonly ProblemStatus[];
   /** The security schemes plugins declared (`context.securitySchemes()`); none by default. */
   readonly securitySchemes?: Readonly<Record<string, SecurityScheme>>;
 }
@@ -24,7 +26,7 @@ export interface DocumentInput {
  * operation of each resource (paths sorted, so the document is stable), the shared and
  * per-resource component schemas and those operations add, and the shared parameters, headers and
  * problem responses. operationIds are unique: bootstrap refused clashes. With security schemes,
- * the schemes, an optional top-level `security` and a 401 on every operation.
+ * the schemes and an optional top-level `security` (the 401 comes with `commonProblems`).
  */
 export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
   const document: OpenApiDocument = {
@@ -38,8 +40,6 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
   };
   const security = securityParts(input.securitySchemes ?? {});
   if (security) {
-    // A shared 401 response of components.ts, when there is one, stays.
-    for (const [name, response] of Object.entries(security.responses)) document.components.responses[name] ??= response;
     document.components.securitySchemes = security.securitySchemes;
     document.security = security.security;
   }
@@ -49,9 +49,7 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     const operations = input.operations.of(model).map((definition) => ({ definition, path: openApiPath(model, definition) }));
     for (const { definition, path } of operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       Object.assign(document.components.schemas, definition.components?.(model));
-      const operation = describeOperation(model, definition, input.limits);
-      if (security) operation.responses[401] = UNAUTHORIZED_REF;
-      (document.paths[path] ??= {})[definition.method] = operation;
+      (document.paths[path] ??= {})[definition.method] = describeOperation(model, definition, input.limits, input.commonProblems);
     }
   }
   return document;
