@@ -15,6 +15,9 @@ interface Verification {
   readonly options: JWTVerifyOptions;
 }
 
+/** The registered claims of RFC 7519 §4.1: they stay under `claims` only. */
+const REGISTERED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+
 /** jose errors that say the key set could not be fetched or read: the server's problem, not the caller's. */
 const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
 
@@ -51,7 +54,9 @@ function verifierOf({ key, options }: Verification, rolesClaim: string): JwtVeri
       throw tokenProblem(error);
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('the token has no sub claim naming the user', 'invalid_token');
-    return { id: payload.sub, roles: rolesOf(payload, rolesClaim), claims: payload };
+    // The app's own claims (teamId …) also sit on the user itself, so `where` functions read user.teamId.
+    const own = Object.fromEntries(Object.entries(payload).filter(([name]) => !REGISTERED_CLAIMS.has(name) && name !== rolesClaim));
+    return { ...own, id: payload.sub, roles: rolesOf(payload, rolesClaim), claims: payload };
   };
 }
 

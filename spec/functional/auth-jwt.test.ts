@@ -101,14 +101,16 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
 
     const count = async () => (await app.request('GET', '/articles/_count')).body.count as number;
 
-    it('takes the user from a valid token: id is sub, roles the roles claim, claims the payload; createdBy and updatedBy are the sub', async () => {
-      const created = await app.request('POST', '/articles', { body: { title: 'Signed' }, headers: bearer(await token()) });
+    it('takes the user from a valid token: id is sub, roles the roles claim, claims the payload, the app\'s own claims beside them; createdBy and updatedBy are the sub', async () => {
+      const created = await app.request('POST', '/articles', { body: { title: 'Signed' }, headers: bearer(await token({ teamId: 'red' })) });
       assert.equal(created.status, 201, created.text);
       assert.equal(created.body._meta.createdBy, 'alice');
       const user = seen.at(-1)!;
       assert.equal(user.id, 'alice');
       assert.deepEqual(user.roles, ['editor']);
       assert.equal((user.claims as { iss: string }).iss, ISSUER);
+      assert.equal(user.teamId, 'red', 'the app\'s own claims are on the user too, for where functions');
+      assert.equal(user.iss, undefined, 'registered claims stay under claims');
       const patched = await app.request('PATCH', `/articles/${created.body.id}`, { body: { title: 'Edited' }, headers: bearer(await token({ sub: 'bob', roles: 'reviewer' })) });
       assert.equal(patched.status, 200, patched.text);
       assert.equal(patched.body._meta.createdBy, 'alice');
