@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import type { Request } from 'express';
 import express from 'express';
 import { Length } from 'class-validator';
-import { bootstrap, BootstrapError, definePlugin, Resource, StrataError } from '../../index.js';
+import { SignJWT } from 'jose';
+import { Allow, authPlugin, bootstrap, BootstrapError, definePlugin, Indexed, permissionsPlugin, Resource, StrataError } from '../../index.js';
 import { graphql } from '../support/graphql.js';
 import { expectProblem, startApp } from '../support/http.js';
 
@@ -109,6 +110,41 @@ describe('the plugin API for authentication', () => {
         assert.match(error.message, expected);
         return true;
       });
+    }
+  });
+});
+
+@Resource()
+@Allow('admin', '*')
+@Allow('member', ['read', 'list'], { where: (user) => ({ teamId: String(user.teamId) }) })
+class TeamNote {
+  @Indexed() @Length(1, 40) teamId!: string;
+  @Length(1, 100) text!: string;
+}
+
+describe('the auth plugin with the permissions plugin', () => {
+  it('401s an anonymous caller (plain challenge) and a bad token (invalid_token); a token\'s claims feed where scopes', async () => {
+    const secret = 'a-test-secret-of-at-least-32-bytes-0123456789';
+    const sign = (sub: string, claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    const app = await startApp([TeamNote], { logLevel: 'silent', plugins: [authPlugin({ jwt: { secret } }), permissionsPlugin()] });
+    try {
+      const admin = { authorization: `Bearer ${await sign('ada', { roles: ['admin'] })}` };
+      for (const teamId of ['red', 'blue']) assert.equal((await app.request('POST', '/team-notes', { body: { teamId, text: teamId }, headers: admin })).status, 201);
+      const member = { authorization: `Bearer ${await sign('mia', { roles: 'member', teamId: 'red' })}` };
+      const seen = await app.request('GET', '/team-notes', { headers: member });
+      assert.deepEqual(seen.body.items.map((note: { teamId: string }) => note.teamId), ['red']);
+      expectProblem(await app.request('POST', '/team-notes', { body: { teamId: 'red', text: 'no' }, headers: member }), 403, 'FORBIDDEN');
+      const anonymous = await app.request('GET', '/team-notes');
+      expectProblem(anonymous, 401, 'UNAUTHORIZED');
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="strata"');
+      const forged = await app.request('GET', '/team-notes', { headers: { authorization: `Bearer ${await sign('ada', { roles: ['admin'] })}x` } });
+      expectProblem(forged, 401, 'UNAUTHORIZED');
+      assert.match(forged.headers.get('www-authenticate')!, /error="invalid_token"/);
+      const document = await (await fetch(`${app.baseUrl}/openapi.json`)).json() as any;
+      assert.deepEqual(Object.keys(document.paths['/team-notes'].get.responses).filter((status) => status.startsWith('4')).sort(), ['400', '401', '403']);
+    } finally {
+      await app.close();
     }
   });
 });
