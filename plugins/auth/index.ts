@@ -16,7 +16,7 @@ export { API_KEYS_TABLE } from './schema.js';
  * `strata api-keys create` or the `apiKeys` service, stored as a hash). A request without a
  * credential is left to the app's `currentUser` (anonymous by default); a bad credential is a 401
  * `UNAUTHORIZED` with `WWW-Authenticate`, never an anonymous call. The user is
- * `{ id: sub, roles: claims[rolesClaim ?? 'roles'], claims, ...the token's other unregistered claims }` for a token and
+ * `{ id: sub, roles: claims[rolesClaim ?? 'roles'], claims }` plus the token's own claims (`teamId` …) for a token and
  * `{ id: 'apikey:<id>', roles, claims: { apiKey: name } }` for a key.
  * @example await bootstrap(app, { resources: [Article], plugins: [authPlugin({ jwt: { secret: process.env.JWT_SECRET }, apiKeys: true })] });
  */
