@@ -289,11 +289,15 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     })();
   }
 
-  /** Imports `_export` records with their history in one transaction; an id that exists already is a CONFLICT. */
-  importRecords(records: unknown[], options: CallOptions = {}): Promise<string[]> {
+  /**
+   * Imports `_export` records with their history in one transaction; an id that exists already is a
+   * CONFLICT. `lines` are the records' line numbers for error messages (default 1, 2, 3 …).
+   */
+  importRecords(records: unknown[], options: CallOptions & { lines?: readonly number[] } = {}): Promise<string[]> {
     return this.write('import', { records, ...options }, options, async () => {
       const ids: string[] = [];
-      for (const [line, record] of records.entries()) {
+      for (const [index, record] of records.entries()) {
+        const line = (options.lines?.[index] ?? index + 1) - 1;
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
         try {
           await validateData(this.model, withoutJobState(indexData)); // the current data must fit today's model
