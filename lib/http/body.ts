@@ -47,11 +47,8 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits): P
   const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const declared = Number(request.headers['content-length']);
   return new Promise<Buffer>((resolve, reject) => {
-    if (encoding !== 'identity' && !DECODERS[encoding]) {
-      return settle(reject, new StrataError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send identity, ${DECODED_ENCODINGS.join(', ')}`));
-    }
-    if (Number.isFinite(declared) && declared > limit) return settle(reject, tooLarge(limit));
-    const decoder = encoding === 'identity' ? undefined : DECODERS[encoding]();
+    const known = encoding === 'identity' || Object.hasOwn(DECODERS, encoding);
+    const decoder = encoding === 'identity' || !known ? undefined : DECODERS[encoding]();
     const chunks: Buffer[] = [];
     let sent = 0;
     let decoded = 0;
@@ -65,6 +62,10 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits): P
       request.resume();
       finish(value as never);
     }
+    if (!known) {
+      return settle(reject, new StrataError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding.slice(0, 50)} is not supported; send identity, ${DECODED_ENCODINGS.join(', ')}`));
+    }
+    if (Number.isFinite(declared) && declared > limit) return settle(reject, tooLarge(limit));
     const take = (chunk: Buffer) => {
       decoded += chunk.length;
       if (decoded > limit) return settle(reject, tooLarge(limit));

@@ -15,7 +15,7 @@ import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
 import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.js';
-import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
+import { exportRecords, MAX_REVISION_NUMBER, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
 
@@ -389,7 +389,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   private async loadRevision(id: string, n: number) {
-    const revision = Number.isInteger(n) ? await this.store.findRevision(id, n) : undefined;
+    // Checked here so every transport answers a bad number alike (REST's path parameter check says the same).
+    if (!Number.isInteger(n) || n < 1 || n > MAX_REVISION_NUMBER) throw StrataError.badRequest(`revision must be a whole number from 1 to ${MAX_REVISION_NUMBER}`);
+    const revision = await this.store.findRevision(id, n);
     if (!revision) throw StrataError.notFound(this.model.name, id, n);
     return revision;
   }

@@ -57,7 +57,28 @@ export function operatorsFor(kind: QueryableKind): readonly Operator[] {
  */
 export function parseQuery(model: ResourceModel, input: unknown, limits: QueryLimits, extraFields?: readonly QueryableField[]): ParsedQuery {
   const parser = new QueryParser(model, queryableFields(model, extraFields));
-  return parser.parse(input ?? {}, limits);
+  return parser.parse(input === undefined ? {} : input, limits);
+}
+
+/**
+ * The path of the first string (or key) in the input holding U+0000, without recursion. SQLite
+ * ends a LIKE pattern at it, so `contains: '\0'` would match every row; PostgreSQL refuses it.
+ */
+function pathOfNul(input: unknown): string | undefined {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path || 'query';
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const here = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return here;
+        stack.push([child, here]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Walks the input once, collecting every problem before throwing them together. */
@@ -71,6 +92,11 @@ class QueryParser {
     if (!isPlainObject(input)) {
       const message = `query: must be an object of parameters, got ${quote(input)}`;
       throw StrataError.badQuery(message, [{ path: 'query', message, constraint: 'object' }]);
+    }
+    const withNul = pathOfNul(input);
+    if (withNul !== undefined) {
+      const message = `${withNul}: U+0000 cannot be searched for (no stored text holds it)`;
+      throw StrataError.badQuery(message, [{ path: withNul, message, constraint: 'noNul' }]);
     }
     const parameters = new Map(Object.entries(input).filter(([, value]) => value !== undefined && value !== null));
     for (const key of parameters.keys()) {
