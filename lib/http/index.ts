@@ -2,3 +2,4 @@
 export { problemType, sendProblem, toProblem, toStrataError, type Problem } from './problem.js';
 export { sendJson, sendText } from './send.js';
 export { checkJsonDepth, decodeUtf8, DECODED_ENCODINGS, DEFAULT_MAX_INPUT_DEPTH, parseByteSize, parseJsonText, readRequestBody, valueDepth, type BodyLimits } from './body.js';
+export { securityMiddleware, type SecurityOptions } from './security.js';
