@@ -4,6 +4,7 @@ import { decodeCursor, querySignature } from './cursor.js';
 import type { Condition, FieldCondition, ParsedQuery, ScalarValue, SortKey } from './parsed-query.js';
 import { coerceBoolean } from '../metadata/built-in-field-types.js';
 import { fieldTypeOf } from '../metadata/field-type-registry.js';
+import { normalizeIndexValue } from '../metadata/normalize.js';
 import { coerceValue, listItems, queryableFields, quote, type QueryableField, type QueryableKind } from './fields.js';
 
 /** Every filter operator, in the order error messages list them. */
@@ -211,7 +212,7 @@ class QueryParser {
     }
     if (op === 'contains' || op === 'startsWith' || op === 'endsWith') {
       if (typeof operand !== 'string' || operand === '') return this.problem(path, `takes a non-empty string, got ${quote(operand)}`, 'string');
-      return { kind: 'field', field, operator: op, value: operand };
+      return { kind: 'field', field, operator: op, value: normalizeIndexValue(field.normalize, operand) as string };
     }
     const value = this.coerce(field, operand, path);
     return value === undefined ? undefined : { kind: 'field', field, operator: op, value };
@@ -219,7 +220,7 @@ class QueryParser {
 
   private coerce(field: QueryableField, value: unknown, path: string): ScalarValue | undefined {
     const result = coerceValue(field, value);
-    return 'problem' in result ? this.problem(path, result.problem, field.kind) : result.value;
+    return 'problem' in result ? this.problem(path, result.problem, field.kind) : normalizeIndexValue(field.normalize, result.value) as ScalarValue;
   }
 
   /** `-` marks descending; `id` ends every sort so the order is total and cursors work. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { execute, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs } from 'graphql-http';
-import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
+import { checkJsonDepth, decodeUtf8, DEFAULT_MAX_INPUT_DEPTH, isStrataError, readRequestBody, StrataError, valueDepth, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
 import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
@@ -42,6 +42,8 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
     // Every request error (from onSubscribe, or graphql-http's own) leaves through here.
     formatError: settings.introspection ? requestError : (error) => withoutSuggestions(requestError(error)),
     async onSubscribe(request, params) {
+      const tooDeep = inputDepthError(params.query, params.variables);
+      if (tooDeep) return [tooDeep];
       const checked = operationOf(documents, params.query, params.operationName);
       if (checked.errors) return [...checked.errors];
       const { operation } = checked;
@@ -71,7 +73,20 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
       return [JSON.stringify(body), { status: 200, statusText: 'OK', headers: { 'content-type': mediaType(request.raw.headers.accept) } }];
     },
   });
-  const readBody = express.text({ type: () => true, limit: settings.bodyLimit });
+  const readBody = (request: Request, _response: Response, next: (error?: unknown) => void) => {
+    readRequestBody(request, { limit: settings.bodyLimit }).then((bytes) => {
+      try {
+        const text = decodeUtf8(bytes);
+        // The envelope ({ "variables": { … } }) adds two levels to the input values it carries.
+        checkJsonDepth(text, DEFAULT_MAX_INPUT_DEPTH + 2, 'The request body');
+        const hasBody = request.headers['transfer-encoding'] !== undefined || request.headers['content-length'] !== undefined;
+        request.body = hasBody ? text : undefined;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    }, next);
+  };
 
   return (request, response) => {
     assignRequestId(request, response);
@@ -154,8 +169,28 @@ function sendRefusal(request: Request, response: Response, status: number, heade
   sendErrors(request, response, status, [new GraphQLError(message, { extensions: { code } })]);
 }
 
-/** A body too large, in an unsupported charset or cut off: the same codes as REST. */
+/**
+ * A query whose text, or variables, nest deeper than the input limit (brackets of selections,
+ * lists and input objects): refused before graphql-js parses it, whose parser recurses.
+ */
+function inputDepthError(query: unknown, variables: unknown): GraphQLError | undefined {
+  try {
+    if (typeof query === 'string') checkJsonDepth(query, 2 * DEFAULT_MAX_INPUT_DEPTH, 'The query');
+    if (valueDepth(variables, DEFAULT_MAX_INPUT_DEPTH + 1) > DEFAULT_MAX_INPUT_DEPTH + 1) {
+      throw StrataError.badRequest(`The variables nest deeper than ${DEFAULT_MAX_INPUT_DEPTH} levels`);
+    }
+    return undefined;
+  } catch (error) {
+    return new GraphQLError((error as Error).message, { extensions: { code: 'BAD_REQUEST' } });
+  }
+}
+
+/** A body too large, in an unsupported encoding, not UTF-8 or cut off: the same codes as REST. */
 function sendBodyError(request: Request, response: Response, error: unknown): void {
+  if (isStrataError(error)) {
+    sendErrors(request, response, error.status, [new GraphQLError(error.message, { extensions: { code: error.code } })]);
+    return;
+  }
   const type = (error as { type?: string }).type;
   if (type === 'entity.too.large') {
     sendErrors(request, response, 413, [new GraphQLError('The request body is larger than the limit', { extensions: { code: 'PAYLOAD_TOO_LARGE' } })]);
