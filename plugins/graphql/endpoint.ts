@@ -100,7 +100,10 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
         return;
       }
       const body = typeof request.body === 'string' ? request.body : null;
-      handler({ method: request.method, url: request.url, headers: request.headers, body, raw: request, context: { res: response } }).then(
+      // An Accept that allows neither GraphQL media type is answered in application/json, as REST
+      // disregards Accept: no 406, whose code no transport shares (RFC 9110 §12.5.1 allows this).
+      const headers = mediaType(request.headers.accept) === JSON_RESPONSE && !acceptsJson(request.headers.accept) ? { ...request.headers, accept: 'application/json' } : request.headers;
+      handler({ method: request.method, url: request.url, headers, body, raw: request, context: { res: response } }).then(
         ([text, init]) => {
           if (text === null && init.status >= 400) {
             sendRefusal(request, response, init.status, init.headers as Record<string, string> | undefined);
@@ -129,6 +132,15 @@ function mediaType(accept: string | string[] | undefined): string {
     if ((type === 'application/json' || type === 'application/*' || type === '*/*') && (charset === 'charset=utf-8' || charset === 'charset=utf8')) return JSON_RESPONSE;
   }
   return JSON_RESPONSE;
+}
+
+/** True when `Accept` (absent means anything) allows JSON in UTF-8. */
+function acceptsJson(accept: string | string[] | undefined): boolean {
+  return String(accept || '*/*').toLowerCase().replace(/\s/g, '').split(',').some((entry) => {
+    const [type, ...parameters] = entry.split(';');
+    const charset = parameters.find((parameter) => parameter.includes('charset=')) ?? 'charset=utf-8';
+    return ['application/graphql-response+json', 'application/json', 'application/*', '*/*'].includes(type) && (charset === 'charset=utf-8' || charset === 'charset=utf8');
+  });
 }
 
 /** Gives the response an `X-Request-Id`: the one set already (by the REST plugin), the client's when sensible, or a new UUID. */
@@ -164,8 +176,7 @@ function sendErrors(request: Request, response: Response, status: number, errors
 function sendRefusal(request: Request, response: Response, status: number, headers: Record<string, string> = {}): void {
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   const [code, message] = status === 415 ? ['UNSUPPORTED_MEDIA_TYPE', 'Send a POST body as application/json (or the query in the URL of a GET)']
-    : status === 406 ? ['BAD_REQUEST', 'Accept application/graphql-response+json or application/json']
-      : ['BAD_REQUEST', `${request.method} is not supported here; use GET or POST`];
+    : ['BAD_REQUEST', `${request.method} is not supported here; use GET or POST`];
   sendErrors(request, response, status, [new GraphQLError(message, { extensions: { code } })]);
 }
 
