@@ -24,7 +24,9 @@ export function fuzzParameters(family: string): fc.Parameters<unknown> {
     seed: FUZZ_SEED, numRuns: FUZZ_RUNS, endOnFailure: true,
     reporter(details) {
       if (!details.failed) return;
-      throw new Error(`${family}: ${fc.defaultReportMessage(details)}\nReplay with STRATA_FUZZ_SEED=${details.seed} (counterexample path ${details.counterexamplePath ?? '?'}).`);
+      const example = JSON.stringify(details.counterexample, (_key, value: unknown) => (typeof value === 'object' && value !== null && (value as { type?: string }).type === 'Buffer' ? Buffer.from((value as { data: number[] }).data).toString('utf8') : value));
+      const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+      throw new Error(`${family} failed after ${details.numRuns} case(s): ${error.slice(0, 2000)}\nCounterexample: ${(example ?? '').slice(0, 1000)}\nReplay with STRATA_FUZZ_SEED=${details.seed} (counterexample path ${details.counterexamplePath ?? '?'}).`);
     },
   } as fc.Parameters<unknown>;
 }
