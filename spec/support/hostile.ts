@@ -63,21 +63,32 @@ export interface RawRequest {
   body?: Buffer;
 }
 
-/** Sends a request over node:http as given (no URL normalization, any bytes), and reads the answer. */
+/**
+ * Sends a request over node:http as given (no URL normalization, any bytes), and reads the answer.
+ * The body goes in 64 KB pieces and stops once an answer arrives: a server may refuse a large body
+ * early (413) and close the connection without reading the rest.
+ */
 export function sendRaw(baseUrl: string, { method, path, headers = {}, body }: RawRequest): Promise<RawResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const outgoing = httpRequest({
       host: url.hostname, port: url.port, method, path, agent: false,
       headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
     }, (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
       response.on('error', reject);
     });
-    outgoing.on('error', reject);
-    outgoing.end(body);
+    outgoing.on('error', (error) => { if (!answered) reject(error); });
+    void (async () => {
+      for (let offset = 0; body && offset < body.length && !answered && !outgoing.destroyed; offset += 65_536) {
+        if (!outgoing.write(body.subarray(offset, offset + 65_536))) await new Promise((drained) => { outgoing.once('drain', drained); outgoing.once('close', drained); });
+      }
+      if (!outgoing.destroyed) outgoing.end();
+    })();
   });
 }
 
