@@ -184,7 +184,7 @@ function sendRefusal(request: Request, response: Response, status: number, heade
  * A query whose text, or variables, nest deeper than the input limit (brackets of selections,
  * lists and input objects): refused before graphql-js parses it, whose parser recurses.
  */
-function inputDepthError(query: unknown, variables: unknown): GraphQLError | undefined {
+export function inputDepthError(query: unknown, variables: unknown): GraphQLError | undefined {
   try {
     if (typeof query === 'string') checkJsonDepth(query, 2 * DEFAULT_MAX_INPUT_DEPTH, 'The query');
     if (valueDepth(variables, DEFAULT_MAX_INPUT_DEPTH + 1) > DEFAULT_MAX_INPUT_DEPTH + 1) {
