@@ -24,6 +24,7 @@ const DECODERS: Record<string, () => Transform> = {
 /** The `Content-Encoding`s Strata decodes (besides `identity`). */
 export const DECODED_ENCODINGS = Object.keys(DECODERS);
 
+const EMPTY = Buffer.alloc(0);
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 const RATIO_FREE_BYTES = 1024 ** 2;
 
@@ -42,10 +43,14 @@ export function parseByteSize(size: string | number): number {
  * Strata does not decode a 415. Reading stops at the first problem and the rest is discarded.
  */
 export function readRequestBody(request: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
-  const limit = parseByteSize(limits.limit);
+  const limit = typeof limits.limit === 'number' ? limits.limit : parseByteSize(limits.limit);
   const maxRatio = limits.maxRatio ?? 100;
   const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const declared = Number(request.headers['content-length']);
+  // No body at all (most GETs): nothing to wait for.
+  if (request.headers['transfer-encoding'] === undefined && (request.headers['content-length'] === undefined || declared === 0) && encoding === 'identity') {
+    return Promise.resolve(EMPTY);
+  }
   return new Promise<Buffer>((resolve, reject) => {
     const known = encoding === 'identity' || Object.hasOwn(DECODERS, encoding);
     const decoder = encoding === 'identity' || !known ? undefined : DECODERS[encoding]();

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
-import { readRequestBody, sendProblem, type Logger, type PluginContext, type ResourceModel } from '../../lib/plugin-api.js';
+import { parseByteSize, readRequestBody, sendProblem, type Logger, type PluginContext, type ResourceModel } from '../../lib/plugin-api.js';
 import { handleOperation, planRoute } from './operation-handler.js';
 
 const METHOD_DECORATORS = { get: Get, post: Post, put: Put, patch: Patch, delete: Delete };
@@ -21,8 +21,8 @@ export function buildController(model: ResourceModel, context: PluginContext, li
   const controller = { [`${model.name}Controller`]: class {} }[`${model.name}Controller`];
   const prototype = controller.prototype as Record<string, unknown>;
   const readers = {
-    regular: rawBody({ limit: limits.body, maxRatio: limits.maxRatio }, context.logger),
-    large: rawBody({ limit: limits.import, maxRatio: limits.maxRatio }, context.logger),
+    regular: rawBody({ limit: parseByteSize(limits.body), maxRatio: limits.maxRatio }, context.logger),
+    large: rawBody({ limit: parseByteSize(limits.import), maxRatio: limits.maxRatio }, context.logger),
   };
   for (const definition of context.operations.of(model)) {
     const method = definition.name;
