@@ -306,7 +306,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         } catch (error) {
           throw prefixErrorPaths(error, `[${line + 1}]`);
         }
-        if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
+        if (await this.store.findState(state.id)) throw StrataError.conflict(`line ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
         for (const revision of revisions) await this.store.insertRevision(revision);
         await this.changed('created', state);
