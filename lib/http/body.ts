@@ -62,7 +62,6 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits): P
       if (done) return;
       done = true;
       decoder?.destroy();
-      request.unpipe?.();
       // The rest of the body is read and thrown away, so the connection stays usable for the answer.
       request.resume();
       finish(value as never);
@@ -87,6 +86,7 @@ export function readRequestBody(request: IncomingMessage, limits: BodyLimits): P
       else take(chunk);
     });
     request.on('aborted', () => settle(reject, StrataError.badRequest('The request was aborted')));
+    request.on('close', () => { if (!request.complete) settle(reject, StrataError.badRequest('The request was aborted')); });
     request.on('error', () => settle(reject, StrataError.badRequest('The request body could not be read')));
     request.on('end', () => {
       if (done) return;
