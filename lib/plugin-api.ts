@@ -12,6 +12,7 @@ export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
 export { CHANGE_TYPES, type Change, type ChangeRecorder } from './manager/changes.js';
 export type { EventsService } from './manager/events.js';
 export { parseEntityTags } from './manager/preconditions.js';
+export { clientFacts, MAX_LISTED_ERRORS } from './errors/index.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
 export { registerFieldType, fieldTypeOf } from './metadata/field-type-registry.js';
 export type { FieldTypeDefinition, FieldTypeIndex, FieldValueCheck, GraphQLScalarHint, JsonSchema } from './metadata/field-type-definition.js';
