@@ -6,7 +6,8 @@ import { ResourceManager } from './manager/ResourceManager.js';
 import type { EventBus } from './manager/events.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
-import { sendProblem, securityMiddleware } from './http/index.js';
+import type { Server } from 'node:http';
+import { RequestTracker, sendProblem, securityMiddleware, stopAccepting } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
@@ -26,6 +27,27 @@ export interface Strata {
   readonly events: EventBus;
   /** Stops plugins (in reverse order) and closes the database. */
   close(): Promise<void>;
+  /**
+   * A graceful shutdown (docs/operations.md): `/_ready` answers 503, `server` stops accepting,
+   * requests in flight finish (up to `shutdownTimeoutMs`, default 10 s; then their connections are
+   * dropped), then `close()`: running jobs finish within the jobs plugin's `shutdownTimeout` or are
+   * queued again, event streams end, the database closes.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /**
+   * On the first SIGTERM or SIGINT, `shutdown(options)` and exit 0 (1 if the shutdown failed).
+   * Returns a function that removes the handlers.
+   * @example const server = app.listen(3000); strata.installSignalHandlers({ server });
+   */
+  installSignalHandlers(options?: ShutdownOptions): () => void;
+}
+
+/** Options of a graceful shutdown. */
+export interface ShutdownOptions {
+  /** The HTTP server(s) serving the app, to stop accepting connections and close them. */
+  server?: Server | readonly Server[];
+  /** Milliseconds requests in flight may take to finish (default 10 000). */
+  shutdownTimeoutMs?: number;
 }
 
 /**
@@ -60,7 +82,8 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   let database: Database | undefined;
   const dialect = parseDatabaseUrl(resolved.database).dialect;
   const logger = createLogger(resolved.logLevel);
-  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database });
+  const tracker = new RequestTracker();
+  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database, shuttingDown: () => tracker.isDraining });
   const contextOf = contexts.of;
   await runPhase(plugins, 'configure', contextOf);
   contexts.endConfigure();
@@ -84,7 +107,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
       if (reindexed > 0) logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
     }
-    protectApp(app, resolved.cors.origins, logger);
+    protectApp(app, resolved.cors.origins, logger, tracker);
     await runPhase(plugins, 'mount', contextOf);
     for (const plugin of plugins) {
       await plugin.start?.(contextOf(plugin));
@@ -97,7 +120,8 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   }
 
   let closed = false;
-  return {
+  let shuttingDown: Promise<void> | undefined;
+  const strata: Strata = {
     models,
     hooks,
     manager,
@@ -115,16 +139,56 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
         await database.close();
       }
     },
+    shutdown(shutdownOptions = {}) {
+      shuttingDown ??= shutdown(strata, tracker, shutdownOptions, logger);
+      return shuttingDown;
+    },
+    installSignalHandlers(shutdownOptions = {}) {
+      const onSignal = (signal: NodeJS.Signals) => {
+        remove();
+        logger.info(`${signal}: shutting down`);
+        strata.shutdown(shutdownOptions).then(() => process.exit(0), (error: unknown) => {
+          logger.error('the shutdown failed', { error: String(error) });
+          process.exit(1);
+        });
+      };
+      const remove = () => {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      return remove;
+    },
   };
+  return strata;
+}
+
+/** The steps of `strata.shutdown`. */
+async function shutdown(strata: Strata, tracker: RequestTracker, options: ShutdownOptions, logger: Logger): Promise<void> {
+  const timeout = options.shutdownTimeoutMs ?? 10_000;
+  if (!(Number.isFinite(timeout) && timeout >= 0)) throw new BootstrapError([`shutdownTimeoutMs must be milliseconds of 0 or more, got ${String(options.shutdownTimeoutMs)}`]);
+  tracker.drain();
+  const servers = options.server === undefined ? [] : Array.isArray(options.server) ? options.server as readonly Server[] : [options.server as Server];
+  const stopped = servers.map(stopAccepting);
+  if (!(await tracker.settled(timeout))) {
+    logger.warn(`shutdown: ${tracker.pending()} request(s) still running after ${timeout} ms; their connections are closed`);
+    for (const server of stopped) server.closeAll();
+  }
+  await strata.close();
+  for (const server of stopped) server.closeAll();
+  await Promise.all(stopped.map((server) => server.closed));
 }
 
 /**
  * Before any plugin mounts a route: no `X-Powered-By`, and the protections of `securityMiddleware`
- * (nosniff, page policies, cross-site writes refused). Only for an Express-like app.
+ * (nosniff, page policies, cross-site writes refused), and the count of requests in flight a
+ * graceful shutdown waits for. Only for an Express-like app.
  */
-function protectApp(app: unknown, origins: readonly string[], logger: Logger): void {
+function protectApp(app: unknown, origins: readonly string[], logger: Logger, tracker: RequestTracker): void {
   const express = app as { disable?(name: string): void; use?(handler: unknown): void } | null;
   if (typeof express?.use !== 'function') return;
   express.disable?.('x-powered-by');
+  express.use(tracker.middleware);
   express.use(securityMiddleware({ origins }, (request, response, error) => sendProblem(request as never, response as never, error, logger)));
 }

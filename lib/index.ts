@@ -4,7 +4,7 @@ import 'reflect-metadata';
 // Plugins use the plugin API as well (lib/plugin-api.ts); the package root exports both.
 export { Resource, Indexed, Versioned, Field, Ref, Job, Allow, type AllowAction } from '../decorators/index.js';
 export type { AllowOptions, PolicyUser, PolicyWhere } from './metadata/policies.js';
-export { bootstrap, type Strata } from './bootstrap.js';
+export { bootstrap, type ShutdownOptions, type Strata } from './bootstrap.js';
 export type { BootstrapOptions } from './config.js';
 export { definePlugin, type StrataPlugin } from './plugin/definePlugin.js';
 export type { ResourceManager, Page } from './manager/ResourceManager.js';

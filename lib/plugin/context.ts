@@ -114,4 +114,6 @@ export interface PluginContext {
   readonly database: Database;
   /** What kind of database `options.database` is (known from `configure` on, e.g. to shape a plugin's tables). */
   readonly dialect: Dialect;
+  /** True once a graceful shutdown began (`strata.shutdown`, a SIGTERM): a readiness probe answers 503. */
+  readonly shuttingDown: boolean;
 }

@@ -25,6 +25,8 @@ export interface PluginContextsInput {
   manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
   /** The open database; undefined before storage is prepared. */
   database(): Database | undefined;
+  /** True once a graceful shutdown began. */
+  shuttingDown(): boolean;
 }
 
 /**
@@ -110,7 +112,7 @@ export class PluginContexts {
     const inConfigure = (what: string) => {
       if (!this.configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
     };
-    const database = this.input.database;
+    const { database, shuttingDown } = this.input;
     return {
       app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
       describedRoutes: this.describedRoutes,
@@ -146,6 +148,9 @@ export class PluginContexts {
       addEntitySchema: (schema) => {
         inConfigure('addEntitySchema');
         this.entitySchemas.push(schema);
+      },
+      get shuttingDown() {
+        return shuttingDown();
       },
       get database() {
         const open = database();

@@ -19,6 +19,8 @@ export interface JobsService {
   startWorker(): Promise<void>;
   /** True while this process runs a worker. */
   readonly workerRunning: boolean;
+  /** True when this process should run a worker (the `worker` option, or `startWorker()` was called) and there are `@Job` resources; `/_ready` is 503 while it does not run. */
+  readonly workerWanted: boolean;
 }
 
 /**
@@ -30,13 +32,14 @@ export interface JobsService {
  */
 export function jobsPlugin(options: JobsOptions = {}): StrataPlugin {
   const { resolved, problems } = resolveJobsOptions(options);
-  const apps = new WeakMap<PluginContext, { runtime: JobsRuntime; worker?: JobWorker; starting?: Promise<void> }>();
+  const apps = new WeakMap<PluginContext, { runtime: JobsRuntime; worker?: JobWorker; starting?: Promise<void>; wanted?: boolean }>();
   const jobModels = (context: PluginContext) => context.models.filter((model) => model.job);
   // One worker per app: a second call while the first is starting waits for the same start.
   const startWorker = (context: PluginContext): Promise<void> => {
     const app = apps.get(context)!;
     const models = jobModels(context);
     if (models.length === 0) return Promise.resolve();
+    app.wanted = true;
     app.starting ??= (async () => {
       const worker = new JobWorker(app.runtime, models);
       try {
@@ -63,6 +66,7 @@ export function jobsPlugin(options: JobsOptions = {}): StrataPlugin {
       const service: JobsService = {
         startWorker: () => startWorker(context),
         get workerRunning() { return apps.get(context)?.worker !== undefined; },
+        get workerWanted() { return apps.get(context)?.wanted === true; },
       };
       context.provide('jobs', service);
     },

@@ -23,8 +23,8 @@ export interface ServerProcess {
  * waits until it listens.
  * @example const server = await startEventServer({ STRATA_DATABASE_URL: url }); await fetch(`${server.baseUrl}/memos`);
  */
-export async function startEventServer(environment: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [EVENTS_SERVER_ENTRY], { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startEventServer(environment: Record<string, string>, entry = EVENTS_SERVER_ENTRY): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
