@@ -152,7 +152,8 @@ describe('OpenAPI plugin', () => {
 
     it('describes exactly the routes routing-controllers mounted: REST and OpenAPI read the same operation table', () => {
       const documented = new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item as object).map((method) => `${method} ${path}`)));
-      assert.deepEqual([...documented].sort(), [...mountedOperations(['/authors', '/notes'])].sort());
+      // Besides the operations, the routes plugins describe themselves: the health plugin's probes.
+      assert.deepEqual([...documented].sort(), [...mountedOperations(['/authors', '/notes']), 'get /_health', 'get /_ready'].sort());
     });
 
     it('puts the class-validator constraints into <Name>Input, with types from the model', () => {
@@ -191,7 +192,7 @@ describe('OpenAPI plugin', () => {
       for (const name of ['ResourceMeta', 'Revision', 'RevisionWithData', 'RevisionPage', 'JsonPatch', 'Problem', 'AuthorWhere', 'AuthorQuery']) assert.ok(schemas[name], name);
       assert.deepEqual(schemas.Problem.properties.code.enum, [
         'BAD_REQUEST', 'VALIDATION_FAILED', 'BAD_QUERY', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'GONE', 'CONFLICT', 'UNIQUE_VIOLATION',
-        'PRECONDITION_FAILED', 'PRECONDITION_REQUIRED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'INTERNAL',
+        'PRECONDITION_FAILED', 'PRECONDITION_REQUIRED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE',
       ]);
       assert.deepEqual(Object.keys(schemas.AuthorWhere.properties.age.anyOf[1].properties), ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'exists', 'isNull']);
     });
