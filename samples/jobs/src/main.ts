@@ -15,15 +15,5 @@ console.log(`  Docs     ${base}/docs`);
 console.log(process.env.STRATA_JOBS_WORKER === 'false' ? '  Worker   none here: run `npm run worker`' : '  Worker   in this process');
 console.log('Press Ctrl+C to stop.');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal}: shutting down (running reports get up to 10 s to finish)`);
-  const closed = new Promise((resolve) => server.close(resolve));
-  server.closeIdleConnections();
-  await closed;
-  await strata.close();
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+// SIGINT/SIGTERM: stop accepting, let requests and running reports finish (up to 10 s), re-queue the rest, exit 0.
+strata.installSignalHandlers({ server });

@@ -29,10 +29,5 @@ console.log(`Try: curl -s ${base}/articles                                   (an
 console.log(`     curl -s -H "Authorization: Bearer $EDITOR" ${base}/articles   (every article, with notes)`);
 console.log('Press Ctrl+C to stop.');
 
-async function shutdown(): Promise<void> {
-  await new Promise((resolve) => server.close(resolve));
-  await strata.close();
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown());
-process.once('SIGTERM', () => void shutdown());
+// SIGINT/SIGTERM: stop accepting, finish requests in flight, close, exit 0 (docs/operations.md).
+strata.installSignalHandlers({ server });
