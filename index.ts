@@ -8,12 +8,14 @@ import { graphqlPlugin } from './plugins/graphql/index.js';
 import { openApiPlugin } from './plugins/openapi/index.js';
 import { jobsPlugin } from './plugins/jobs/index.js';
 import { healthPlugin } from './plugins/health/index.js';
+import { idempotencyPlugin } from './plugins/idempotency/index.js';
 
 export * from './lib/plugin-api.js';
 export { restPlugin, type RestOptions } from './plugins/rest/index.js';
 export { graphqlPlugin, type GraphQLOptions, type GraphQLContext } from './plugins/graphql/index.js';
 export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
 export { healthPlugin, type HealthOptions } from './plugins/health/index.js';
+export { idempotencyPlugin, type IdempotencyOptions, type IdempotencyService } from './plugins/idempotency/index.js';
 export { jobsPlugin, type JobsOptions, type JobsService } from './plugins/jobs/index.js';
 export { eventsPlugin, type EventsOptions } from './plugins/events/index.js';
 export { webhooksPlugin, type WebhooksOptions } from './plugins/webhooks/index.js';
@@ -30,7 +32,7 @@ const SERVICE_PROVIDERS: Readonly<Record<string, () => StrataPlugin>> = { jobs: 
  * `jobs` too (with or without an app, so a `strata worker` process gets it as well).
  */
 export function defaultPlugins(app: unknown, resources: readonly Function[] = [], listed: readonly StrataPlugin[] = []): StrataPlugin[] {
-  const plugins = app ? [restPlugin(), graphqlPlugin(), openApiPlugin(), healthPlugin()] : [];
+  const plugins = app ? [restPlugin(), graphqlPlugin(), openApiPlugin(), healthPlugin(), idempotencyPlugin()] : [];
   const pluginResources = listed.flatMap((plugin) => (Array.isArray(plugin?.resources) ? plugin.resources : []));
   const required = new Set(listed.flatMap((plugin) => (Array.isArray(plugin?.requires) ? plugin.requires : [])));
   if ([...(Array.isArray(resources) ? resources : []), ...pluginResources].some(isJobResource)) required.add('jobs');

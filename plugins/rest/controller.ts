@@ -20,9 +20,17 @@ export interface BodyLimits {
 export function buildController(model: ResourceModel, context: PluginContext, limits: BodyLimits): Function {
   const controller = { [`${model.name}Controller`]: class {} }[`${model.name}Controller`];
   const prototype = controller.prototype as Record<string, unknown>;
+  const regularLimits = { limit: parseByteSize(limits.body), maxRatio: limits.maxRatio };
+  const largeLimits = { limit: parseByteSize(limits.import), maxRatio: limits.maxRatio };
   const readers = {
-    regular: rawBody({ limit: parseByteSize(limits.body), maxRatio: limits.maxRatio }, context.logger),
-    large: rawBody({ limit: parseByteSize(limits.import), maxRatio: limits.maxRatio }, context.logger),
+    regular: rawBody(regularLimits, context.logger),
+    large: rawBody(largeLimits, context.logger),
+  };
+  // POST creates, `_bulk` and job creates honour Idempotency-Key when a plugin provides `idempotency` (docs/operations.md).
+  const idempotency = context.has('idempotency') ? context.require<IdempotencyGuard>('idempotency') : undefined;
+  const idempotent = idempotency && {
+    regular: rawBody(regularLimits, context.logger, idempotency),
+    large: rawBody(largeLimits, context.logger, idempotency),
   };
   for (const definition of context.operations.of(model)) {
     const method = definition.name;
@@ -37,7 +45,8 @@ export function buildController(model: ResourceModel, context: PluginContext, li
     };
     const descriptor = Object.getOwnPropertyDescriptor(prototype, method)!;
     METHOD_DECORATORS[definition.method](definition.path === '/' ? '' : definition.path)(prototype, method, descriptor);
-    UseBefore(plan.body?.large ? readers.large : readers.regular)(prototype, method);
+    const chosen = idempotent && definition.method === 'post' && definition.action === 'create' ? idempotent : readers;
+    UseBefore(plan.body?.large ? chosen.large : chosen.regular)(prototype, method);
     Req()(prototype, method, 0);
     Res()(prototype, method, 1);
   }
@@ -59,11 +68,19 @@ function endOfRoute(_request: Request, response: Response, next: NextFunction): 
  * Reads the body as bytes, decoded (up to the limit in decoded bytes, else 413) without parsing it:
  * handlers check preconditions first and parse afterwards, so a stale If-Match wins over a bad body.
  */
-function rawBody(limits: { limit: string | number; maxRatio: number }, logger: Logger): RequestHandler {
+function rawBody(limits: { limit: string | number; maxRatio: number }, logger: Logger, idempotency?: IdempotencyGuard): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {
-    readRequestBody(request, limits).then((body) => {
+    readRequestBody(request, limits).then(async (body) => {
       request.body = body;
+      // A replay, or a 400, 409 or 422 about the key, is answered by the guard.
+      if (idempotency && !(await idempotency.guard(request, response, body))) return;
       next();
-    }, (error: unknown) => sendProblem(request, response, error, logger));
+    }).catch((error: unknown) => sendProblem(request, response, error, logger));
   };
+}
+
+/** What the REST plugin reads of the service `idempotency` (plugins meet through services). */
+interface IdempotencyGuard {
+  /** True: run the request; false: the guard answered it. */
+  guard(request: Request, response: Response, body: Buffer): Promise<boolean>;
 }
