@@ -8,6 +8,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BootstrapError } from '../errors/index.js';
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 import { GroupCommit } from './group-commit.js';
+import { SqliteGate } from './sqlite-gate.js';
 import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
 
 /** Where the database is, parsed from a URL such as `sqlite:./data/strata.sqlite`, `sqlite::memory:` or `postgres://…`. */
@@ -57,20 +58,34 @@ export class Database {
   private readonly statements = new SqliteStatements();
   /** SQLite: concurrent writes share a transaction (`GroupCommit`). */
   private readonly groups: GroupCommit<SqliteConnection>;
+  /** SQLite: many reads at once, or one transaction. */
+  private readonly gate = new SqliteGate();
+  private sqliteConnection?: Promise<SqliteConnection>;
 
   private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {
     this.groups = new GroupCommit(async () => {
-      const connection = await this.pool.acquireConnection();
+      const connection = await this.sqlite();
+      await this.gate.beginWrite();
       return {
         connection,
         exec: (sql) => this.statements.exec(connection, sql),
-        release: () => this.pool.releaseConnection(connection),
+        release: async () => this.gate.endWrite(),
       };
     });
   }
 
-  private get pool(): ConnectionPool {
-    return this.connection.getKnex().client as ConnectionPool;
+  /**
+   * SQLite's one connection, taken from knex's pool (min 1, max 1, so it stays) and given back at
+   * once: MikroORM's schema tools use it through the pool at bootstrap, and Strata's own
+   * statements use it directly, through the gate, without a trip through the pool for each.
+   */
+  private sqlite(): Promise<SqliteConnection> {
+    return this.sqliteConnection ??= (async () => {
+      const pool = this.connection.getKnex().client as ConnectionPool;
+      const connection = await pool.acquireConnection();
+      await pool.releaseConnection(connection);
+      return connection;
+    })();
   }
 
   /** Opens the database at `url` with the given entity schemas registered. */
@@ -120,19 +135,15 @@ export class Database {
   }
 
   /**
-   * SQLite: runs `statement` on the connection of the ambient transaction, or else takes the
-   * connection from the pool for it (waiting while a transaction holds it, so a read never sees
+   * SQLite: runs `statement` on the connection of the ambient transaction, or else alongside other
+   * reads through the gate (waiting while a transaction holds the connection, so a read never sees
    * what is not committed).
    */
   private async onSqlite<R>(statement: (connection: SqliteConnection) => Promise<R>): Promise<R> {
     const open = this.scope.getStore();
     if (open?.sqliteConnection) return statement(open.sqliteConnection);
-    const connection = await this.pool.acquireConnection();
-    try {
-      return await statement(connection);
-    } finally {
-      await this.pool.releaseConnection(connection);
-    }
+    const connection = await this.sqlite();
+    return this.gate.read(() => statement(connection));
   }
 
   /**
