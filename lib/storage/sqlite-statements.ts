@@ -1,4 +1,5 @@
-import type { Row } from './database.js';
+/** A result row as the driver returns it. */
+type Row = Record<string, unknown>;
 
 /** The part of a `sqlite3` Statement Strata uses. */
 interface SqliteStatement {
