@@ -4,3 +4,4 @@ export { Versioned } from './Versioned.js';
 export { Field } from './Field.js';
 export { Ref } from './Ref.js';
 export { Job } from './Job.js';
+export { Allow, type AllowAction } from './Allow.js';

@@ -12,7 +12,8 @@ import { person, startBaseline, startStrata } from './servers.js';
  * REST benchmark: requests per second of `GET /people/:id`, `POST /people` and a filtered list
  * (`where[age][gte]=n&limit=20`) on a quickstart-style Strata app (bootstrap on Express, default
  * plugins, SQLite file) against a hand-written Express + MikroORM app doing the same read or insert
- * on the same kind of database, and against the raw limit of the box (`node:http` and prepared
+ * on the same kind of database, a Strata app with `permissionsPlugin()` (one role, one row scope),
+ * and the raw limit of the box (`node:http` and prepared
  * `sqlite3` statements, bench/rest/limit-server.ts). Each server runs in its own process; this
  * process is the load generator: BENCH_CONCURRENCY keep-alive clients (default 16) on 127.0.0.1, a
  * fixed number of requests per run, runs alternating between the servers, the median of
@@ -27,9 +28,11 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const TARGETS = { read: { baseline: 1.5, limit: 0.45 }, create: { baseline: 1.5, limit: 0.4 } };
 /** The Strata server's peak resident memory, at most (MB). */
 const PEAK_RSS_MB = 200;
+/** Permissions (one role, one row scope) may cost at most 15% on a filtered list: permissions / plain ≥ 0.87 (1 / 1.15). */
+const PERMISSIONS_LIST_TARGET = 0.87;
 
-type Kind = 'strata' | 'baseline' | 'limit';
-const KINDS: readonly Kind[] = ['strata', 'baseline', 'limit'];
+type Kind = 'strata' | 'permissions' | 'baseline' | 'limit';
+const KINDS: readonly Kind[] = ['strata', 'permissions', 'baseline', 'limit'];
 interface ServerHandle { kind: Kind; port: number; ids: string[]; child: ChildProcess; created: number }
 
 interface Scenario {
@@ -59,23 +62,27 @@ const WARMUP = 500;
 async function main(): Promise<void> {
   console.log(`Strata REST benchmark: Strata (bootstrap, default plugins) vs Express + MikroORM vs the raw limit, SQLite file, ${SEED.toLocaleString('en')} people,`);
   console.log(`${CONCURRENCY} keep-alive clients on 127.0.0.1, median of ${ROUNDS} alternating runs, node ${process.version}`);
+  console.log('Strata with permissions: permissionsPlugin(), every request by one role whose rule has one row scope (age >= 0)');
   const servers = await Promise.all(KINDS.map(startServer));
   try {
     for (const scenario of SCENARIOS) {
-      const results: Record<Kind, number[]> = { strata: [], baseline: [], limit: [] };
+      const results: Record<Kind, number[]> = { strata: [], permissions: [], baseline: [], limit: [] };
       for (const server of servers) await measure(server, scenario, WARMUP);
       for (let round = 0; round < ROUNDS; round++) {
-        // Each server goes first, second and third in turn, so drift hits them alike.
+        // Each server takes each place in the order in turn, so drift hits them alike.
         const order = servers.map((_, index) => servers[(index + round) % servers.length]);
         for (const server of order) results[server.kind].push(await measure(server, scenario, scenario.count));
       }
-      const [strata, baseline, limit] = KINDS.map((kind) => median(results[kind]));
+      const [strata, permissions, baseline, limit] = KINDS.map((kind) => median(results[kind]));
       console.log(scenario.name);
       report('  Strata', strata, 'req/s');
+      report('  Strata with permissions', permissions, 'req/s');
       report('  Express + MikroORM', baseline, 'req/s');
       report('  raw limit (node:http + prepared sqlite3)', limit, 'req/s');
       report('  ratio Strata / baseline', strata / baseline, 'x', { limit: scenario.target.baseline, atMost: false });
       report('  ratio Strata / limit', strata / limit, 'x', { limit: scenario.target.limit, atMost: false });
+      report('  ratio Strata with permissions / baseline', permissions / baseline, 'x');
+      report('  ratio with permissions / without', permissions / strata, 'x', scenario.name.includes('where') ? { limit: PERMISSIONS_LIST_TARGET, atMost: false } : undefined);
     }
     report('Strata server peak RSS', await peakRss(servers[0]), 'MB', { limit: PEAK_RSS_MB });
   } finally {
@@ -117,7 +124,8 @@ async function serve(kind: Kind, seed: number): Promise<void> {
   const file = join(tmpdir(), `strata-bench-rest-${kind}-${process.pid}.sqlite`);
   const remove = () => { for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true }); };
   remove();
-  const server = await ({ strata: startStrata, baseline: startBaseline, limit: startLimit })[kind](file, seed);
+  const server = kind === 'baseline' ? await startBaseline(file, seed) : kind === 'limit' ? await startLimit(file, seed)
+    : await startStrata(file, seed, { permissions: kind === 'permissions' });
   const stop = async () => {
     await server.close();
     remove();

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { EntitySchema, MikroORM, SqliteDriver, UniqueConstraintViolationException, type FilterQuery, type Options } from '@mikro-orm/sqlite';
 import { v7 as uuidv7 } from 'uuid';
-import { bootstrap } from '../../index.js';
+import { bootstrap, permissionsPlugin } from '../../index.js';
 import { Person, personData } from '../support/person.js';
 
 /** The data of the i-th person: the same rows in both databases. */
@@ -17,10 +17,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The quickstart way: `bootstrap` on Express with the default plugins, SQLite file. */
-export async function startStrata(file: string, seed: number): Promise<RunningServer> {
+/**
+ * The quickstart way: `bootstrap` on Express with the default plugins, SQLite file. `permissions`:
+ * with `permissionsPlugin()` too, every request made by one `reader` whose rule has one row scope
+ * (`age >= 0`, which every person matches, so both runs answer the same rows).
+ */
+export async function startStrata(file: string, seed: number, options: { permissions?: boolean } = {}): Promise<RunningServer> {
   const app = express();
-  const strata = await bootstrap(app, { resources: [Person], database: `sqlite:${file}`, logLevel: 'warn' });
+  const reader = { id: 'bench-reader', roles: ['reader'] };
+  const strata = await bootstrap(app, {
+    resources: [Person], database: `sqlite:${file}`, logLevel: 'warn',
+    ...(options.permissions ? {
+      plugins: [permissionsPlugin({ rules: { Person: [{ roles: 'reader', actions: '*', where: { age: { gte: 0 } } }] } })],
+      currentUser: () => reader,
+    } : {}),
+  });
   const people = strata.manager(Person);
   const ids: string[] = [];
   for (let start = 0; start < seed; start += 1000) {

@@ -69,8 +69,11 @@ export class HookRegistry {
     this.sealed = true;
   }
 
-  /** Registers an around hook. */
-  around(target: HookTarget['operations'] | HookTarget, hook: AroundHook): this {
+  /**
+   * Registers an around hook, inside those registered before it; `first: true` puts it outside
+   * every other (for checks such as permissions, which must refuse a call before any hook runs).
+   */
+  around(target: HookTarget['operations'] | HookTarget, hook: AroundHook, options: { first?: boolean } = {}): this {
     const { operations, resources } = normalizeTarget(target);
     if (operations !== '*') {
       for (const name of operations) {
@@ -81,7 +84,9 @@ export class HookRegistry {
         }
       }
     }
-    this.hooks.push({ operations: operations === '*' ? '*' : new Set(operations), resources: resources && new Set(resources), hook });
+    const entry: RegisteredHook = { operations: operations === '*' ? '*' : new Set(operations), resources: resources && new Set(resources), hook };
+    if (options.first) this.hooks.unshift(entry);
+    else this.hooks.push(entry);
     return this;
   }
 

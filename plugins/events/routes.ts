@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { CHANGE_TYPES, sendJson, sendProblem, StrataError, type ChangeType, type PluginContext } from '../../lib/plugin-api.js';
 import { parseEventId, type EventLog, type EventQuery } from './log.js';
 import { serveEventStream, type StreamSettings } from './stream.js';
+import { eventViewer, type EventViewer } from './viewer.js';
 
 /** Every event type (docs/events.md). */
 export const EVENT_TYPES: readonly ChangeType[] = CHANGE_TYPES;
@@ -20,12 +21,16 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
   const resources = new Set(context.models.map((model) => model.names.path));
   return async (request: Request, response: Response) => {
     try {
+      // The caller first: a bad credential is a 401 here as on every route, whatever the parameters.
+      const user = await context.currentUser(request);
       const stream = (request.header('Accept') ?? '').includes('text/event-stream');
       const query = request.query as Record<string, unknown>;
       const allowed = stream ? STREAM_PARAMETERS : PAGE_PARAMETERS;
       const unknown = Object.keys(query).filter((name) => !allowed.includes(name));
       if (unknown.length > 0) throw StrataError.badQuery(`unknown parameter(s) ${unknown.join(', ')}; /_events takes ${allowed.join(', ')}`);
       const filters = readFilters(query, resources);
+      // The feed as the caller may see it: a `list` of each resource by them decides (docs/permissions.md).
+      const view = eventViewer(context, user);
       if (stream) {
         const resume = request.header('Last-Event-ID') ?? single(query.after, 'after');
         const from = resume === undefined ? undefined : parseEventId(resume, request.header('Last-Event-ID') !== undefined ? 'Last-Event-ID' : 'after');
@@ -36,7 +41,7 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
         }
         const served = (async () => {
           const after = from ?? await log.latestId();
-          await serveEventStream(response, { ...filters, after }, { ...settings, log });
+          await serveEventStream(response, { ...filters, after }, { ...settings, log, view });
         })();
         streams.add(served);
         try {
@@ -46,14 +51,14 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
         }
         return;
       }
-      sendJson(response, 200, await page(log, query, filters, context));
+      sendJson(response, 200, await page(log, query, filters, context, view));
     } catch (error) {
       sendProblem(request, response, error, context.logger);
     }
   };
 }
 
-async function page(log: EventLog, query: Record<string, unknown>, filters: EventQuery, context: PluginContext) {
+async function page(log: EventLog, query: Record<string, unknown>, filters: EventQuery, context: PluginContext, view: EventViewer) {
   const { defaultLimit, maxLimit } = context.options.limits;
   const limitText = single(query.limit, 'limit');
   const limit = limitText === undefined ? defaultLimit : Number(limitText);
@@ -64,8 +69,10 @@ async function page(log: EventLog, query: Record<string, unknown>, filters: Even
   const since = dateTime(query.since, 'since');
   const until = dateTime(query.until, 'until');
   const events = await log.read({ ...filters, ...(after !== undefined ? { after } : {}), ...(by !== undefined ? { by } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) }, limit + 1);
-  const items = events.slice(0, limit);
-  return { items, nextCursor: events.length > limit ? Buffer.from(`e:${items[items.length - 1].id}`).toString('base64url') : null };
+  const read = events.slice(0, limit);
+  // Events the caller may not see are left out; the cursor still follows the log, so a short page can precede a full one.
+  const items = (await view(read)).filter((event) => event !== undefined);
+  return { items, nextCursor: events.length > limit ? Buffer.from(`e:${read[read.length - 1].id}`).toString('base64url') : null };
 }
 
 function readFilters(query: Record<string, unknown>, resources: ReadonlySet<string>): EventQuery {

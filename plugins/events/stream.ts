@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { StrataEvent } from '../../lib/plugin-api.js';
 import type { EventLog, EventQuery } from './log.js';
+import type { EventViewer } from './viewer.js';
 import type { Wakeups } from './wakeups.js';
 
 /** How a stream reads the log and keeps the connection alive. */
@@ -13,8 +14,8 @@ export interface StreamSettings {
   readonly stallTimeoutMs: number;
   /** Events read from the log at a time: a stream holds no more than this in memory. */
   readonly batch: number;
-  /** Who may see an event, as it is shown to this subscriber; undefined leaves it out. */
-  readonly visible?: (event: StrataEvent) => StrataEvent | undefined;
+  /** The events as this subscriber may see them (permissions); left out, every event is shown as it is. */
+  readonly view?: EventViewer;
   /** Aborted when the app closes: the stream ends, and its client reconnects (elsewhere) with its last id. */
   readonly shutdown: AbortSignal;
 }
@@ -94,11 +95,12 @@ export async function serveEventStream(response: Response, query: EventQuery & {
         while (blocked && !closed) await sleep();
         if (closed) break;
         const events = await settings.log.read({ ...query, after: cursor }, settings.batch);
-        for (const event of events) {
+        const shownEvents = settings.view ? await settings.view(events) : events;
+        for (const [index, event] of events.entries()) {
           while (blocked && !closed) await sleep();
           if (closed) break;
           cursor = BigInt(event.id);
-          const shown = settings.visible ? settings.visible(event) : event;
+          const shown = shownEvents[index];
           if (shown && !response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(shown)}\n\n`)) block();
         }
         if (events.length < settings.batch) break;

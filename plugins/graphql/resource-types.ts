@@ -1,6 +1,6 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import {
-  fieldTypeOf, JOB_STATUSES, jobQueryFields, queryableFields, withArticle,
+  fieldTypeOf, policiesOf, JOB_STATUSES, jobQueryFields, queryableFields, withArticle,
   type FieldModel, type FieldType, type GraphQLScalarHint, type QueryableField, type QueryableKind, type ResourceModel, type SchemaObject,
 } from '../../lib/plugin-api.js';
 import { enumValueNames, NameRegistry, upperFirst } from './names.js';
@@ -80,7 +80,9 @@ export class ResourceTypeFactory {
 
     const object = namedClass(names.type);
     Field(() => ID)(object.prototype, 'id');
-    this.addFields(object, model.fields, 'output', model.name);
+    // A field some roles may not read (`@Allow(roles, 'read')`) is null for them, so its type is nullable.
+    const masked = new Set(policiesOf(model.target).fields.filter((rule) => rule.access === 'read').map((rule) => rule.property));
+    this.addFields(object, model.fields, 'output', model.name, masked);
     if (model.job) {
       const jobState = this.jobStateType();
       Field(() => jobState, { description: 'The job state (read-only): status, attempts, result …; every status change is a revision.' })(object.prototype, '_job');
@@ -106,11 +108,11 @@ export class ResourceTypeFactory {
     return found;
   }
 
-  private addFields(target: Function, fields: readonly FieldModel[], shape: Shape, owner: string): void {
+  private addFields(target: Function, fields: readonly FieldModel[], shape: Shape, owner: string, masked: ReadonlySet<string> = new Set()): void {
     for (const field of fields) {
       if (!this.names.checkFieldName(field.name, `${owner}.${field.name}`)) continue;
       const { type, itemsNullable } = this.fieldType(field.type, shape, owner, field);
-      const nullable = shape === 'patch' || field.optional || field.nullable;
+      const nullable = shape === 'patch' || field.optional || field.nullable || masked.has(field.name);
       Field(type, {
         nullable: nullable ? (itemsNullable ? 'itemsAndList' : true) : (itemsNullable ? 'items' : false),
         description: field.description,

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType, Resolver, Subscription, type PubSub } from 'type-graphql';
 import {
-  CHANGE_TYPES, StrataError, withArticle, type ChangeType, type CurrentUser, type EventBus, type ResourceManager, type ResourceModel, type StrataEvent,
+  CHANGE_TYPES, StrataError, withArticle, type ChangeType, type CurrentUser, type EventsService, type ResourceManager, type ResourceModel, type StrataEvent,
 } from '../../lib/plugin-api.js';
 import { whereInput } from './arguments.js';
 import { ChangeFeed, type ChangeFeedItem } from './change-feed.js';
@@ -39,7 +39,7 @@ export interface SubscriptionEnvironment {
   /** The manager of a model (available once the app is mounted). */
   manager(model: ResourceModel): ResourceManager;
   /** The events service, read when a subscription starts. */
-  events(): EventBus;
+  events(): EventsService;
   /** Events held per subscription for a subscriber that reads slower than they come. */
   readonly maxPending: number;
   /** The schema's type names, and its Subscription field names, each claimed by what defines it. */
@@ -84,19 +84,26 @@ export function buildSubscriptionResolver(types: ResourceTypes, environment: Sub
     return environment.manager(model).as(user).list({ where: where ? { and: [where, isThis] } : isThis, deleted: 'include', limit: 1, fields: ['id'] });
   };
 
+  // Per subscription context: the fields its caller may not see.
+  const hidden = new WeakMap<GraphQLContext, ReadonlySet<string>>();
   const subscribe = async ({ args, context }: { args: Record<string, unknown>; context: GraphQLContext }): Promise<ChangeFeed> => {
     const where = whereInput(args.where);
     const wanted = args.types as ChangeType[] | null | undefined;
     if (wanted && wanted.length === 0) throw StrataError.badQuery('types lists no change type; name at least one, or leave types out for every type');
     // Run once now (on an id no resource has), so a where the search refuses or a caller who may not list fails at once, not at the first change.
     await search(where, '', context.user);
+    // What the caller may not see (permission hooks): masked fields, and whether some resources are out of their sight.
+    const access = await environment.manager(model).as(context.user).accessFor('list');
+    hidden.set(context, new Set(access.hiddenFields));
     return new ChangeFeed({
       bus: environment.events(),
       resource: model.names.path,
       types: wanted ? new Set(wanted) : undefined,
       maxPending: environment.maxPending,
-      // A purged resource has no state left to test, so it passes only a subscription without where.
-      accepts: async (event: StrataEvent) => event.data === null ? where === undefined : (await search(where, event.resourceId, context.user)).items.length > 0,
+      // A purged resource has no state left to test, so it passes only a subscription without where by a caller who sees every resource.
+      accepts: async (event: StrataEvent) => event.data === null
+        ? where === undefined && access.visible.length === 0
+        : (await search(where, event.resourceId, context.user)).items.length > 0,
     });
   };
 
@@ -112,7 +119,9 @@ export function buildSubscriptionResolver(types: ResourceTypes, environment: Sub
   ], async (_context: GraphQLContext, item: ChangeFeedItem) => {
     if ('error' in item) throw item.error;
     const { event } = item;
-    return { type: event.type, revision: event.revision, at: event.at, by: event.by, [names.one]: event.data };
+    const masked = hidden.get(_context);
+    const data = event.data && masked && masked.size > 0 ? Object.fromEntries(Object.entries(event.data).filter(([key]) => !masked.has(key))) : event.data;
+    return { type: event.type, revision: event.revision, at: event.at, by: event.by, [names.one]: data };
   });
   Resolver()(resolver);
   return resolver;

@@ -2,10 +2,10 @@ import { ERROR_CODES, schemaRef, type ErrorCode } from '../../lib/plugin-api.js'
 import type { HeaderObject, ParameterObject, ReferenceObject, ResponseObject } from './types.js';
 
 /** Problem statuses a route can name; each is a `components.responses` entry. */
-export type ProblemStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 500;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 500;
 
 const PROBLEM_RESPONSE_NAMES: Record<ProblemStatus, string> = {
-  400: 'BadRequest', 404: 'NotFound', 409: 'Conflict', 410: 'Gone', 412: 'PreconditionFailed',
+  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 410: 'Gone', 412: 'PreconditionFailed',
   413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 422: 'ValidationFailed', 500: 'InternalError',
 };
 
@@ -28,6 +28,7 @@ export const RESPONSE_HEADERS = {
   requestId: componentRef('headers', 'RequestId'),
   etag: componentRef('headers', 'ETag'),
   location: componentRef('headers', 'Location'),
+  wwwAuthenticate: componentRef('headers', 'WWWAuthenticate'),
   acceptPatch: componentRef('headers', 'AcceptPatch'),
 };
 
@@ -61,6 +62,7 @@ export function sharedHeaders(): Record<string, HeaderObject> {
     ETag: { required: true, schema: { type: 'string' }, description: 'Strong entity tag of the current state; also `_meta.etag` in the body.' },
     Location: { required: true, schema: { type: 'string', format: 'uri-reference' }, description: 'Path of the created resource.' },
     AcceptPatch: { required: false, schema: { type: 'string' }, description: 'The PATCH media types (RFC 5789).' },
+    WWWAuthenticate: { required: true, schema: { type: 'string' }, description: 'How to authenticate: `Bearer realm="strata"` (RFC 6750), with `error` and `error_description` when a credential was refused.' },
   };
 }
 
@@ -74,7 +76,7 @@ export function sharedResponses(): Record<string, ResponseObject> {
     const codes = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].status === Number(status));
     responses[name] = {
       description: `${ERROR_CODES[codes[0]].title}: ${codes.join(' or ')}.`,
-      headers: { 'X-Request-Id': RESPONSE_HEADERS.requestId },
+      headers: { 'X-Request-Id': RESPONSE_HEADERS.requestId, ...(status === '401' ? { 'WWW-Authenticate': RESPONSE_HEADERS.wwwAuthenticate } : {}) },
       content: { [PROBLEM_MEDIA_TYPE]: { schema: { type: 'object', allOf: [schemaRef('Problem')], properties: { status: { const: Number(status) }, code: { enum: codes } } } } },
     };
   }

@@ -18,7 +18,7 @@ export function openApiPath(model: ResourceModel, definition: OperationDefinitio
  * `If-Match`/`If-None-Match`, `X-Request-Id`), request body, the success response with the headers
  * its result kind carries, the problem responses it names, 500, and `default` for any other problem.
  */
-export function describeOperation(model: ResourceModel, definition: OperationDefinition, limits: QueryLimits): OperationObject {
+export function describeOperation(model: ResourceModel, definition: OperationDefinition, limits: QueryLimits, commonProblems: readonly ProblemStatus[] = []): OperationObject {
   const own = (definition.parameters?.(model, limits) ?? []).filter((parameter) => !parameter.undocumented);
   const parameters: (ParameterObject | ReferenceObject)[] = [
     ...(hasIdSegment(definition.path) ? [ID_PARAMETER] : []),
@@ -30,7 +30,7 @@ export function describeOperation(model: ResourceModel, definition: OperationDef
   if (definition.conditional === 'If-None-Match') parameters.push(HEADER_PARAMETERS.ifNoneMatch);
   parameters.push(HEADER_PARAMETERS.requestId);
   const responses: OperationObject['responses'] = successResponses(model, definition);
-  for (const status of [...definition.problems, 500]) responses[status] = problemResponse(status as ProblemStatus);
+  for (const status of [...definition.problems, ...commonProblems, 500].sort()) responses[status] = problemResponse(status as ProblemStatus);
   responses.default = problemResponse('default');
   const body = requestBody(model, definition);
   return {
