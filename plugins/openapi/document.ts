@@ -35,7 +35,7 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     components: { schemas: sharedSchemas(), parameters: sharedParameters(), headers: sharedHeaders(), responses: sharedResponses() },
   };
   for (const model of input.models) {
-    Object.assign(document.components.schemas, resourceSchemas(model), querySchemas(model, resourceSchemaNames(model), input.limits));
+    Object.assign(document.components.schemas, resourceSchemas(model, input.models), querySchemas(model, resourceSchemaNames(model), input.limits));
     document.tags.push({ name: model.name, ...(model.description ? { description: model.description } : {}) });
     const operations = input.operations.of(model).map((definition) => ({ definition, path: openApiPath(model, definition) }));
     for (const { definition, path } of operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
