@@ -37,7 +37,8 @@ export function resourceSchemaNames(model: ResourceModel): ResourceSchemaNames {
 
 /**
  * `_expanded`, on resources with `@Ref` fields: the referenced resource of each field asked for
- * with `expand`, in the target's own schema (which carries its own `_expanded`), or null.
+ * with `expand`, as a list item of the target (it is read by a search, masked as one; its schema
+ * carries its own `_expanded`), or null.
  */
 function expandedProperty(model: ResourceModel, models: readonly ResourceModel[]): Record<string, SchemaObject> {
   const refs = model.fields.filter((field) => field.ref);
@@ -48,7 +49,7 @@ function expandedProperty(model: ResourceModel, models: readonly ResourceModel[]
       description: 'The referenced resources named by `expand`, as the caller may read them; null when the reference is empty, or its target deleted or out of the caller\'s scope.',
       properties: Object.fromEntries(refs.map((field) => {
         const target = models.find((candidate) => candidate.target === field.ref!.target);
-        return [field.name, { anyOf: [target ? schemaRef(resourceSchemaNames(target).resource) : { type: 'object' }, { type: 'null' }] }];
+        return [field.name, { anyOf: [target ? schemaRef(resourceSchemaNames(target).listItem) : { type: 'object' }, { type: 'null' }] }];
       })),
       additionalProperties: false,
     },

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IsOptional, Length } from 'class-validator';
-import { Indexed, Ref, Resource } from '../../index.js';
+import type { Request } from 'express';
+import { IsInt, IsOptional, Length } from 'class-validator';
+import { Allow, Indexed, permissionsPlugin, Ref, Resource, type CurrentUser } from '../../index.js';
 import { BACKENDS } from '../support/backends.js';
 import { countQueries } from '../support/queries.js';
 import { expectProblem, startApp, type TestApp } from '../support/http.js';
@@ -171,6 +172,109 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       assert.ok(listed[0].storiesByWriterId.nextCursor);
       assert.deepEqual(listed[19].storiesByWriterId, { items: [], nextCursor: null });
       assert.equal(twenty.queries.length, one.queries.length);
+    });
+  });
+}
+
+/** Members see the desks and reports of everyone, but only the reporters of their own desk, without their salary. */
+@Resource()
+@Allow(['member', 'guest'], ['read', 'list'])
+@Allow('admin', '*')
+class Desk {
+  @Indexed() @Length(1, 100) name!: string;
+}
+
+@Resource()
+@Allow('member', ['read', 'list'], { where: (user) => (typeof user.deskId === 'string' ? { deskId: user.deskId } : false) })
+@Allow('admin', '*')
+class Reporter {
+  @Indexed() @Length(1, 100) name!: string;
+  @Ref(() => Desk) deskId!: string;
+  @Allow('admin', 'read') @IsInt() salary!: number;
+}
+
+@Resource()
+@Allow(['member', 'guest'], ['read', 'list'])
+@Allow('admin', '*')
+class Report {
+  @Indexed() @Length(1, 200) title!: string;
+  @Ref(() => Reporter) reporterId!: string;
+}
+
+const MEMBER: CurrentUser = { id: 'u-member', roles: ['member'], deskId: '' };
+const GUEST: CurrentUser = { id: 'u-guest', roles: ['guest'] };
+
+for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-file')) {
+  describe(`references with permissions (${backend.name})`, () => {
+    let app: TestApp;
+    let database: { url: string; dispose(): Promise<void> };
+    const ids = { red: '', blue: '', redReporter: '', blueReporter: '', redReport: '', blueReport: '' };
+    const as = (user: CurrentUser) => ({ 'X-Test-User': JSON.stringify(user) });
+    before(async () => {
+      database = await backend.create();
+      app = await startApp([Desk, Reporter, Report], {
+        database: database.url,
+        currentUser: (request) => {
+          const header = (request as Request).header('X-Test-User');
+          return header ? JSON.parse(header) as CurrentUser : null;
+        },
+        plugins: [permissionsPlugin()],
+      });
+      ids.red = (await app.strata.manager(Desk).create({ name: 'Red' })).id;
+      ids.blue = (await app.strata.manager(Desk).create({ name: 'Blue' })).id;
+      ids.redReporter = (await app.strata.manager(Reporter).create({ name: 'Rita', deskId: ids.red, salary: 5000 })).id;
+      ids.blueReporter = (await app.strata.manager(Reporter).create({ name: 'Bert', deskId: ids.blue, salary: 6000 })).id;
+      ids.redReport = (await app.strata.manager(Report).create({ title: 'Red report', reporterId: ids.redReporter })).id;
+      ids.blueReport = (await app.strata.manager(Report).create({ title: 'Blue report', reporterId: ids.blueReporter })).id;
+      MEMBER.deskId = ids.red;
+    });
+    after(async () => {
+      await app?.close();
+      await database?.dispose();
+    });
+
+    it('REST: a target out of the caller\'s scope expands to null, a masked field of the target is absent', async () => {
+      const list = await app.request('GET', '/reports?expand=reporterId,reporterId.deskId', { headers: as(MEMBER) });
+      assert.equal(list.status, 200, list.text);
+      const byTitle = Object.fromEntries(list.body.items.map((item: any) => [item.title, item]));
+      assert.equal(byTitle['Red report']._expanded.reporterId.name, 'Rita');
+      assert.equal(byTitle['Red report']._expanded.reporterId._expanded.deskId.name, 'Red');
+      assert.ok(!('salary' in byTitle['Red report']._expanded.reporterId), 'salary is masked for members');
+      assert.equal(byTitle['Blue report']._expanded.reporterId, null);
+      assert.ok(!list.text.includes('5000') && !list.text.includes('Bert'));
+      const one = await app.request('GET', `/reports/${ids.blueReport}?expand=reporterId`, { headers: as(MEMBER) });
+      assert.equal(one.status, 200);
+      assert.equal(one.body._expanded.reporterId, null);
+      const admin = await app.request('GET', `/reports/${ids.blueReport}?expand=reporterId`, { headers: as({ id: 'u-admin', roles: ['admin'] }) });
+      assert.equal(admin.body._expanded.reporterId.salary, 6000);
+    });
+
+    it('REST: a caller who may not list the target resource at all gets null, not an error', async () => {
+      const list = await app.request('GET', '/reports?expand=reporterId', { headers: as(GUEST) });
+      assert.equal(list.status, 200, list.text);
+      assert.deepEqual(list.body.items.map((item: any) => item._expanded.reporterId), [null, null]);
+      expectProblem(await app.request('GET', '/reports?expand=reporterId'), 401, 'UNAUTHORIZED');
+    });
+
+    it('REST: _referrers needs read of the target and counts only what the caller may read', async () => {
+      const summary = await app.request('GET', `/desks/${ids.red}/_referrers`, { headers: as(MEMBER) });
+      assert.deepEqual(summary.body.items, [{ resource: 'reporters', field: 'deskId', count: 1, ids: [ids.redReporter] }]);
+      const other = await app.request('GET', `/desks/${ids.blue}/_referrers`, { headers: as(MEMBER) });
+      assert.deepEqual(other.body.items, [{ resource: 'reporters', field: 'deskId', count: 0, ids: [] }]);
+      assert.deepEqual((await app.request('GET', `/desks/${ids.red}/_referrers`, { headers: as(GUEST) })).body.items, [], 'guests may not list reporters');
+      expectProblem(await app.request('GET', `/reporters/${ids.blueReporter}/_referrers`, { headers: as(MEMBER) }), 404, 'NOT_FOUND');
+    });
+
+    it('GraphQL: a related resource out of scope is null, its masked fields are null, referrer pages leave out what the caller may not read', async () => {
+      const response = await graphql(app, '{ reports { items { title reporter { name salary desk { name } } } } desks { items { name reporters { items { name } } } } }', { headers: as(MEMBER) });
+      const data = expectData(response) as any;
+      const byTitle = Object.fromEntries(data.reports.items.map((item: any) => [item.title, item]));
+      assert.deepEqual(byTitle['Red report'].reporter, { name: 'Rita', salary: null, desk: { name: 'Red' } });
+      assert.equal(byTitle['Blue report'].reporter, null);
+      assert.deepEqual(data.desks.items.map((desk: any) => [desk.name, desk.reporters.items.map((item: any) => item.name)]), [['Red', ['Rita']], ['Blue', []]]);
+      const guest = expectData(await graphql(app, '{ desks { items { reporters { items { name } } } } reports { items { reporter { name } } } }', { headers: as(GUEST) })) as any;
+      assert.deepEqual(guest.desks.items.map((desk: any) => desk.reporters.items), [[], []]);
+      assert.deepEqual(guest.reports.items.map((report: any) => report.reporter), [null, null]);
     });
   });
 }
