@@ -14,6 +14,7 @@ import { person, startBaseline, startStrata } from './servers.js';
  * on the same kind of database. Each server runs in its own process; this process is the load
  * generator: BENCH_CONCURRENCY keep-alive clients (default 16) on 127.0.0.1, a fixed number of
  * requests per run, runs alternating between the two servers, the median of BENCH_ROUNDS (default 3) kept.
+ * Last, lists of 20 members with and without `expand=teamId` on the Strata server, as a ratio (target ≥ 1/1.5).
  * `node --cpu-prof dist/bench/rest/index.js` profiles the servers too (children inherit the flag).
  */
 const SEED = Number(process.env.BENCH_SEED ?? 10_000);
@@ -51,6 +52,20 @@ const SCENARIOS: Scenario[] = [
 ];
 const WARMUP = 500;
 
+/** Listing 20 members with `expand=teamId` may cost at most this much: expanded / plain ≥ 1 / 1.5. */
+const EXPAND_TARGET = 1 / 1.5;
+/** The `expand` comparison, on the plain Strata server only: the same page without and with expand. */
+const EXPAND_SCENARIOS: Scenario[] = [
+  {
+    name: 'GET /members?limit=20&offset=n', count: 3000 * SCALE, expectedStatus: 200, target: 0,
+    request: (_server, index) => ({ method: 'GET', path: `/members?limit=20&offset=${(index * 20) % 1980}` }),
+  },
+  {
+    name: 'GET /members?limit=20&offset=n&expand=teamId', count: 3000 * SCALE, expectedStatus: 200, target: 0,
+    request: (_server, index) => ({ method: 'GET', path: `/members?limit=20&offset=${(index * 20) % 1980}&expand=teamId` }),
+  },
+];
+
 async function main(): Promise<void> {
   console.log(`Strata REST benchmark: Strata (bootstrap, default plugins) vs Express + MikroORM, SQLite file, ${SEED.toLocaleString('en')} people,`);
   console.log(`${CONCURRENCY} keep-alive clients on 127.0.0.1, median of ${ROUNDS} alternating runs, node ${process.version}`);
@@ -75,9 +90,25 @@ async function main(): Promise<void> {
       report('  ratio Strata with permissions / baseline', permissions / baseline, 'x');
       report('  ratio with permissions / without', permissions / strata, 'x', scenario.name.includes('where') ? { limit: PERMISSIONS_LIST_TARGET, atMost: false } : undefined);
     }
+    await compareExpand(servers.find((server) => server.kind === 'strata')!);
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
   }
+}
+
+/** Lists of 20 with and without `expand=teamId` on one server, alternating, printed as a ratio. */
+async function compareExpand(server: ServerHandle): Promise<void> {
+  const [plain, expanded] = EXPAND_SCENARIOS;
+  const results = { plain: [] as number[], expanded: [] as number[] };
+  for (const scenario of EXPAND_SCENARIOS) await measure(server, scenario, WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? [plain, expanded] : [expanded, plain];
+    for (const scenario of order) results[scenario === plain ? 'plain' : 'expanded'].push(await measure(server, scenario, scenario.count));
+  }
+  console.log('List of 20 members (50 teams), Strata without and with expand=teamId');
+  report('  without expand', median(results.plain), 'req/s');
+  report('  with expand=teamId', median(results.expanded), 'req/s');
+  report('  ratio with expand / without', median(results.expanded) / median(results.plain), 'x', { limit: EXPAND_TARGET, atMost: false });
 }
 
 /** Runs `count` requests of `scenario` against one server and returns requests per second; a wrong status aborts the benchmark. */
