@@ -7,7 +7,7 @@ import { Allow, Indexed, permissionsPlugin, Ref, Resource, type CurrentUser } fr
 import { BACKENDS } from '../support/backends.js';
 import { countQueries } from '../support/queries.js';
 import { expectProblem, startApp, type TestApp } from '../support/http.js';
-import { expectData, graphql } from '../support/graphql.js';
+import { expectData, expectError, graphql } from '../support/graphql.js';
 
 /**
  * References you can follow (docs/rest.md#references, docs/graphql.md#references): `expand` on
@@ -172,6 +172,15 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       assert.ok(listed[0].storiesByWriterId.nextCursor);
       assert.deepEqual(listed[19].storiesByWriterId, { items: [], nextCursor: null });
       assert.equal(twenty.queries.length, one.queries.length);
+    });
+
+    it('GraphQL: the complexity limit counts reference fields and referrer pages', async () => {
+      const tooCostly = await graphql(app, '{ writers(limit: 100) { items { name storiesByWriterId(limit: 100) { items { title } } } } }');
+      const error = expectError(tooCostly, 'BAD_REQUEST', 400);
+      assert.equal(error.extensions?.limit, 'maxComplexity');
+      assert.equal(error.extensions?.actual, 10_201);
+      const nested = await graphql(app, '{ stories(limit: 100) { items { writer { team { name } } } } }');
+      expectData(nested);
     });
   });
 }
