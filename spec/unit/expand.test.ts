@@ -55,7 +55,7 @@ describe('parseExpand', () => {
     assert.match(badQuery(() => parseExpand(hand, 'name', models)), /the @Ref fields of Hand are crewId, formerCrewId/);
     assert.match(badQuery(() => parseExpand(hand, 'crewId.orgId.name', models)), /Org has no @Ref field/);
     assert.match(badQuery(() => parseExpand(hand, 'crewId.orgId.a.b', models)), /at most 3/);
-    assert.match(badQuery(() => parseExpand(hand, 'formerCrewId', models, new Set(['formerCrewId']))), /the @Ref fields of Hand are crewId;/);
+    assert.match(badQuery(() => parseExpand(hand, 'formerCrewId', models, new Set(['formerCrewId']))), /the @Ref fields of Hand are crewId$/);
     badQuery(() => parseExpand(hand, { crewId: true }, models));
     badQuery(() => parseExpand(hand, [1], models));
     badQuery(() => parseExpand(hand, Array.from({ length: 21 }, (_, index) => `crewId${'.orgId'.repeat(index % 2)}${index}`), models));
