@@ -3,17 +3,21 @@
  * The `strata` command. `strata worker <entry>` runs the jobs of an app without HTTP: `<entry>` is
  * a module whose default export (or export named `options`) is the app's bootstrap options, e.g.
  * `export default { resources: [SendEmail, Report], database: process.env.STRATA_DATABASE_URL }`.
+ * `strata api-keys create|list|revoke` manages the auth plugin's API keys (bin/api-keys.ts).
  */
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BootstrapOptions, JobsService, StrataPlugin } from '../index.js';
+import { API_KEYS_USAGE, apiKeysCommand } from './api-keys.js';
 
 const USAGE = `Usage: strata worker <entry>
 
   Runs the background jobs of the app whose bootstrap options <entry> exports
   (export default { resources, database }), with no HTTP server. Stops on SIGINT or SIGTERM,
-  waiting for running jobs. Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.`;
+  waiting for running jobs. Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.
+
+${API_KEYS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, entry, ...rest] = argv;
@@ -21,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'api-keys') return apiKeysCommand(argv.slice(1));
   if (command !== 'worker' || !entry || rest.length > 0) {
     console.error(USAGE);
     return 2;
@@ -57,6 +62,6 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (error: unknown) => {
-  console.error(`strata worker: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`strata ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

@@ -3,7 +3,7 @@
  * (docs/plugins-and-hooks.md). It includes the user's API; the package root exports both.
  */
 export * from './index.js';
-export type { PluginContext, PluginOperations, UserResolver } from './plugin/context.js';
+export type { AuthenticateOptions, PluginContext, PluginOperations, SecurityScheme, UserResolver } from './plugin/context.js';
 export type { ModelTrait } from './plugin/traits.js';
 export type { Logger } from './logger.js';
 export type { Database, Row } from './storage/database.js';

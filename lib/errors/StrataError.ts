@@ -7,6 +7,15 @@ export interface ErrorDetail {
   constraint?: string;
 }
 
+/** What else a StrataError carries besides its code, message and details. */
+export interface StrataErrorOptions {
+  /**
+   * Response headers HTTP transports send with the problem, e.g. a `WWW-Authenticate` challenge or
+   * `Retry-After` (GraphQL over HTTP and the WebSocket upgrade send them too).
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * A runtime error with a stable `code`. Transports map it to HTTP or GraphQL in one place each.
  * Build them through the static factories so messages stay uniform.
@@ -15,13 +24,16 @@ export class StrataError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: ErrorDetail[];
+  /** Response headers for HTTP transports (see `StrataErrorOptions.headers`); empty by default. */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message: string, errors: ErrorDetail[] = []) {
+  constructor(code: ErrorCode, message: string, errors: ErrorDetail[] = [], options: StrataErrorOptions = {}) {
     super(message);
     this.name = 'StrataError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.errors = errors;
+    this.headers = Object.freeze({ ...options.headers });
   }
 
   static badRequest(message: string, errors?: ErrorDetail[]) { return new StrataError('BAD_REQUEST', message, errors); }
@@ -53,7 +65,7 @@ export function isStrataError(value: unknown): value is StrataError {
 /** `error` with `prefix` put before each detail's path (`[2]` + `email` → `[2].email`); other errors unchanged. */
 export function prefixErrorPaths(error: unknown, prefix: string): unknown {
   if (isStrataError(error) && error.errors.length > 0) {
-    return new StrataError(error.code, error.message, error.errors.map((detail) => ({ ...detail, path: `${prefix}.${detail.path}`.replace(/\.$/, '') })));
+    return new StrataError(error.code, error.message, error.errors.map((detail) => ({ ...detail, path: `${prefix}.${detail.path}`.replace(/\.$/, '') })), { headers: error.headers });
   }
   return error;
 }

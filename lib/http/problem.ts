@@ -44,6 +44,21 @@ export function toProblem(error: StrataError): Problem {
   };
 }
 
+/** The challenge a 401 carries when its error names none (RFC 9110: a 401 says how to authenticate). */
+export const DEFAULT_CHALLENGE = 'Bearer realm="strata"';
+
+/**
+ * The response headers of a problem: the error's own (`StrataError.headers`), and for a 401
+ * without a `WWW-Authenticate` of its own, `WWW-Authenticate: Bearer realm="strata"`. Every HTTP
+ * transport (REST, GraphQL over HTTP and its WebSocket upgrade, `/_events`) sends these.
+ */
+export function problemHeaders(error: StrataError): Record<string, string> {
+  const headers: Record<string, string> = { ...error.headers };
+  const challenged = Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate');
+  if (error.status === 401 && !challenged) headers['WWW-Authenticate'] = DEFAULT_CHALLENGE;
+  return headers;
+}
+
 /** Writes `error` as `application/problem+json`; an unexpected error is logged with the request id and hidden. */
 export function sendProblem(request: Request, response: Response, error: unknown, logger: Logger): void {
   const strataError = toStrataError(error);
@@ -57,7 +72,5 @@ export function sendProblem(request: Request, response: Response, error: unknown
     response.end();
     return;
   }
-  // RFC 9110: a 401 says how to authenticate.
-  if (strataError.status === 401 && !response.getHeader('WWW-Authenticate')) response.setHeader('WWW-Authenticate', 'Bearer realm="strata"');
-  sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)));
+  sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)), problemHeaders(strataError));
 }

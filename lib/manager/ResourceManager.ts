@@ -60,6 +60,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   private readonly references: ReferenceGuard;
   /** Set on the managers `as(user)` returns: every call runs for this caller and is checked. */
   private readonly caller?: { readonly user: CurrentUser | null };
+  private readonly parsedScopes = new WeakMap<Where, Condition | undefined>();
 
   constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
     this.store = new ResourceStore(environment.database, model);
@@ -500,6 +501,14 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     await this.checkResult(access, next.id);
   }
 
+  /** A scope filter parsed, once per filter object (a policy's static filter is the same object on every call). */
+  private parseScope(where: Where): Condition | undefined {
+    if (this.parsedScopes.has(where)) return this.parsedScopes.get(where);
+    const condition = parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model)).where;
+    this.parsedScopes.set(where, condition);
+    return condition;
+  }
+
   /** After a write, inside its transaction: the resource as stored now must still be one the caller may act on. */
   private async checkResult(access: CallAccess, id: string): Promise<void> {
     const allowed = this.scope(access.allowed);
@@ -517,9 +526,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     if (filters.length === 0) return undefined;
     if (filters.includes(false)) return false;
     try {
-      const conditions = filters.map((where) => parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model)).where)
-        .filter((condition): condition is Condition => condition !== undefined);
-      return { kind: 'and', conditions };
+      const conditions = filters.map((where) => this.parseScope(where as Where)).filter((condition): condition is Condition => condition !== undefined);
+      return conditions.length === 1 ? conditions[0] : { kind: 'and', conditions };
     } catch (error) {
       throw new StrataError('INTERNAL', `a scope of ${this.model.name} is not a valid filter: ${(error as Error).message}`);
     }

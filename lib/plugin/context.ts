@@ -18,6 +18,27 @@ import type { Dialect } from '../storage/dialect.js';
  */
 export type UserResolver = (request: unknown) => CurrentUser | null | undefined | Promise<CurrentUser | null | undefined>;
 
+/**
+ * A way callers prove who they are, as an OpenAPI 3.1 security scheme object describes it:
+ * `{ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }`, `{ type: 'apiKey', in: 'header', name: 'X-Api-Key' }` …
+ */
+export type SecurityScheme =
+  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string }
+  | { type: 'oauth2'; flows: Record<string, unknown>; description?: string }
+  | { type: 'openIdConnect'; openIdConnectUrl: string; description?: string }
+  | { type: 'mutualTLS'; description?: string };
+
+/** What a plugin says about the resolver it adds with `authenticate`. */
+export interface AuthenticateOptions {
+  /**
+   * The credentials the resolver reads, by scheme name (letters, digits, `.`, `-`, `_`), e.g.
+   * `{ bearer: { type: 'http', scheme: 'bearer' } }`. Transports that describe the API list them
+   * (OpenAPI: `components.securitySchemes`, optional top-level `security`, a 401 per operation).
+   */
+  schemes?: Readonly<Record<string, SecurityScheme>>;
+}
+
 /** The operations of the app, as plugins see them. */
 export interface PluginOperations {
   /** Adds an operation (call it in `configure`); one named like an existing operation replaces it. */
@@ -55,8 +76,13 @@ export interface PluginContext {
    * must wait until the change is durable.
    */
   recordChanges(recorder: ChangeRecorder): void;
-  /** Adds a way to find the caller; resolvers run in plugin order, before the app's `currentUser`. */
-  authenticate(resolver: UserResolver): void;
+  /**
+   * Adds a way to find the caller; resolvers run in plugin order, before the app's `currentUser`.
+   * `options.schemes` describes the credentials it reads, for OpenAPI and other API descriptions.
+   */
+  authenticate(resolver: UserResolver, options?: AuthenticateOptions): void;
+  /** The security schemes every `authenticate` call declared, by name (complete once `configure` is over). */
+  securitySchemes(): Readonly<Record<string, SecurityScheme>>;
   /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */
   currentUser(request: unknown): Promise<CurrentUser | null>;
   /**

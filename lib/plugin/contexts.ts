@@ -10,7 +10,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import { OperationTable } from '../operations/table.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
-import type { PluginContext, UserResolver } from './context.js';
+import type { AuthenticateOptions, PluginContext, SecurityScheme, UserResolver } from './context.js';
 import type { StrataPlugin } from './definePlugin.js';
 import { ServiceRegistry } from './services.js';
 
@@ -39,6 +39,7 @@ export class PluginContexts {
   readonly entitySchemas: EntitySchema[] = [];
   readonly changeRecorders: ChangeRecorder[] = [];
   private readonly userResolvers: UserResolver[] = [];
+  private readonly schemes = new Map<string, { owner: string; scheme: SecurityScheme }>();
   private readonly contexts = new Map<StrataPlugin, PluginContext>();
   private configuring = true;
 
@@ -57,6 +58,21 @@ export class PluginContexts {
       if (user !== undefined) return user;
     }
     return this.input.options.currentUser(request);
+  }
+
+  /** The security schemes the `authenticate` calls declared, by name. */
+  readonly securitySchemes = (): Readonly<Record<string, SecurityScheme>> => (
+    Object.freeze(Object.fromEntries([...this.schemes].map(([name, { scheme }]) => [name, scheme])))
+  );
+
+  private declareSchemes(owner: string, schemes: AuthenticateOptions['schemes']): void {
+    for (const [name, scheme] of Object.entries(schemes ?? {})) {
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new BootstrapError([`${owner}: security scheme name "${name}" may hold only letters, digits, ".", "-" and "_"; rename it`]);
+      if (typeof scheme?.type !== 'string') throw new BootstrapError([`${owner}: security scheme "${name}" needs a type (http, apiKey, oauth2, openIdConnect or mutualTLS), as in OpenAPI`]);
+      const taken = this.schemes.get(name);
+      if (taken) throw new BootstrapError([`${owner}: security scheme "${name}" is already declared by ${taken.owner}; give it another name`]);
+      this.schemes.set(name, { owner, scheme: Object.freeze({ ...scheme }) });
+    }
   }
 
   /** Ends the configure phase. */
@@ -82,7 +98,7 @@ export class PluginContexts {
     };
     const database = this.input.database;
     return {
-      app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser,
+      app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
       operations: {
         add(definition, addOptions) {
           inConfigure('operations.add');
@@ -102,8 +118,10 @@ export class PluginContexts {
         inConfigure('recordChanges');
         this.changeRecorders.push(recorder);
       },
-      authenticate: (resolver) => {
+      authenticate: (resolver, authenticateOptions) => {
         inConfigure('authenticate');
+        if (typeof resolver !== 'function') throw new BootstrapError([`${plugin.name}: authenticate needs a resolver function (request) => user | null | undefined`]);
+        this.declareSchemes(plugin.name, authenticateOptions?.schemes);
         this.userResolvers.push(resolver);
       },
       addEntitySchema: (schema) => {

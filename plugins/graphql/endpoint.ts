@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { execute, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs } from 'graphql-http';
-import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
+import { isStrataError, problemHeaders, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
 import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
@@ -167,11 +167,12 @@ function sendBodyError(request: Request, response: Response, error: unknown): vo
 }
 
 /**
- * Something failed outside the resolvers (`currentUser` throwing, say): a StrataError keeps its code
- * and status (e.g. 401 UNAUTHORIZED); anything else is a 500 INTERNAL, logged with the request id.
+ * Something failed outside the resolvers (`currentUser` throwing, say): a StrataError keeps its code,
+ * status and headers (e.g. 401 UNAUTHORIZED with `WWW-Authenticate`); anything else is a 500 INTERNAL, logged with the request id.
  */
 function sendFailure(request: Request, response: Response, error: unknown, logger: Logger): void {
   if (isStrataError(error)) {
+    if (!response.headersSent) for (const [name, value] of Object.entries(problemHeaders(error))) response.setHeader(name, value);
     sendErrors(request, response, error.status, [new GraphQLError(error.message, { extensions: strataExtensions(error) })]);
     return;
   }

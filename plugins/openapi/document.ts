@@ -1,9 +1,10 @@
 import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
-  type PluginOperations, type QueryLimits, type ResourceModel,
+  type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
 } from '../../lib/plugin-api.js';
 import { sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
+import { securityParts } from './security.js';
 import type { OpenApiDocument, ServerObject } from './types.js';
 
 /** What the document is built from. */
@@ -14,15 +15,18 @@ export interface DocumentInput {
   readonly limits: QueryLimits;
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
   readonly servers?: readonly ServerObject[];
-  /** Problem statuses every operation may answer besides its own (401 and 403 when permissions are checked). */
+  /** Problem statuses every operation may answer besides its own (401 when callers can authenticate, 403 when permissions are checked). */
   readonly commonProblems?: readonly ProblemStatus[];
+  /** The security schemes plugins declared (`context.securitySchemes()`); none by default. */
+  readonly securitySchemes?: Readonly<Record<string, SecurityScheme>>;
 }
 
 /**
  * Builds the OpenAPI 3.1 document from the models and the operation table: one operation per
  * operation of each resource (paths sorted, so the document is stable), the shared and
  * per-resource component schemas and those operations add, and the shared parameters, headers and
- * problem responses. operationIds are unique: bootstrap refused clashes.
+ * problem responses. operationIds are unique: bootstrap refused clashes. With security schemes,
+ * the schemes and an optional top-level `security` (the 401 comes with `commonProblems`).
  */
 export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
   const document: OpenApiDocument = {
@@ -34,6 +38,11 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     paths: {},
     components: { schemas: sharedSchemas(), parameters: sharedParameters(), headers: sharedHeaders(), responses: sharedResponses() },
   };
+  const security = securityParts(input.securitySchemes ?? {});
+  if (security) {
+    document.components.securitySchemes = security.securitySchemes;
+    document.security = security.security;
+  }
   for (const model of input.models) {
     Object.assign(document.components.schemas, resourceSchemas(model, input.models), querySchemas(model, resourceSchemaNames(model), input.limits));
     document.tags.push({ name: model.name, ...(model.description ? { description: model.description } : {}) });

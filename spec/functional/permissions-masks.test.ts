@@ -11,7 +11,7 @@ import { startApp, type TestApp } from '../support/http.js';
 
 /** An indexed field only `hr` may read: filtering, sorting and selecting it must look like an unknown field to others. */
 @Resource()
-@Allow(['hr', 'staff'], ['read', 'list', 'create', 'update', 'history'])
+@Allow(['hr', 'staff'], ['read', 'list', 'create', 'update', 'history', 'export'])
 class Payslip {
   @Indexed() @Length(1, 100) employee!: string;
   @Allow('hr', 'read') @Allow('hr', 'write') @Indexed() @IsInt() amount!: number;
@@ -127,6 +127,13 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       assert.equal(hr.body.items[0].amount, 5000);
       const response = await graphql(app, '{ payslips { items { employee amount } } }', { headers });
       assert.deepEqual(response.body.data?.payslips.items.map((item: Record<string, unknown>) => item.amount), [null]);
+      // An export holds the history without the hidden field; HR's holds it.
+      const exported = await app.request('GET', '/payslips/_export', { headers });
+      assert.equal(exported.status, 200);
+      const record = JSON.parse(exported.text.split('\n')[0]);
+      assert.deepEqual(Object.keys(record.revisions[0].data), ['employee']);
+      const full = await app.request('GET', '/payslips/_export', { headers: as({ id: 'u-hr', roles: ['hr'] }) });
+      assert.equal(JSON.parse(full.text.split('\n')[0]).revisions[0].data.amount, 5000);
     });
   });
 }
