@@ -221,9 +221,14 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
         const scope: Condition = { kind: 'and', conditions: [...(visible ? [visible] : []), { kind: 'field', field: column, operator: 'in', value: chunk }] };
         const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope, column);
-        const rowsByTarget = new Map<string, typeof rows>();
         const rows = await this.store.search(compiled.select.sql, compiled.select.params);
-        for (const row of rows) rowsByTarget.set(String(row[column.column]), [...rowsByTarget.get(String(row[column.column])) ?? [], row]);
+        const rowsByTarget = new Map<string, typeof rows>();
+        for (const row of rows) {
+          const target = String(row[column.column]);
+          const group = rowsByTarget.get(target);
+          if (group) group.push(row);
+          else rowsByTarget.set(target, [row]);
+        }
         for (const [id, targetRows] of rowsByTarget) {
           const pageRows = targetRows.slice(0, parsed.limit);
           pages.set(id, {
