@@ -191,7 +191,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const scope = this.scope(access.visible);
       for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH) {
         const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
-        const parsed = parseQuery(this.model, { where: { id: { in: chunk } }, limit: chunk.length }, { defaultLimit: chunk.length, maxLimit: IDS_PER_SEARCH }, jobQueryFields(this.model));
+        // Ordered by id, so the database looks the ids up in the primary key and sorts nothing.
+        const parsed = parseQuery(this.model, { where: { id: { in: chunk } }, sort: 'id', limit: chunk.length }, { defaultLimit: chunk.length, maxLimit: IDS_PER_SEARCH }, jobQueryFields(this.model));
         const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope);
         for (const row of await this.store.search(compiled.select.sql, compiled.select.params)) items.push(access.maskView(toView(this.model, this.store.stateFromRow(row))));
       }
