@@ -13,6 +13,8 @@ export interface ResolvedOptions {
   currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
   limits: QueryLimits;
   logLevel: LogLevel;
+  /** Origins whose pages may send writes from a browser (bootstrap's `cors.origins`). */
+  cors: { origins: string[] };
   /** Problems with the options themselves. */
   problems: string[];
 }

@@ -39,7 +39,8 @@ export class StrataError extends Error {
   static badRequest(message: string, errors?: ErrorDetail[]) { return new StrataError('BAD_REQUEST', message, errors); }
   static badQuery(message: string, errors?: ErrorDetail[]) { return new StrataError('BAD_QUERY', message, errors); }
   static validation(errors: ErrorDetail[]) {
-    return new StrataError('VALIDATION_FAILED', errors.map((e) => e.message).join('; '), errors);
+    const more = errors.length > MAX_LISTED_ERRORS ? ` (and ${errors.length - MAX_LISTED_ERRORS} more)` : '';
+    return new StrataError('VALIDATION_FAILED', errors.slice(0, MAX_LISTED_ERRORS).map((e) => e.message).join('; ') + more, errors);
   }
   static notFound(resource: string, id: string, revision?: number) {
     const what = revision === undefined ? `${resource} ${id}` : `Revision ${revision} of ${resource} ${id}`;
@@ -55,6 +56,20 @@ export class StrataError extends Error {
   static forbidden(message: string, errors?: ErrorDetail[]) { return new StrataError('FORBIDDEN', message, errors); }
   static preconditionFailed(message: string) { return new StrataError('PRECONDITION_FAILED', message); }
   static internal() { return new StrataError('INTERNAL', 'Internal error'); }
+}
+
+/** Most `errors` a client is sent; the rest are counted in `moreErrors`. */
+export const MAX_LISTED_ERRORS = 50;
+const MAX_DETAIL_LENGTH = 2000;
+
+/**
+ * What a client is told of an error, bounded however much input failed: the message (at most
+ * 2,000 characters), the first 50 details and how many more there were.
+ */
+export function clientFacts(error: StrataError): { detail: string; errors: ErrorDetail[]; moreErrors?: number } {
+  const detail = error.message.length > MAX_DETAIL_LENGTH ? `${error.message.slice(0, MAX_DETAIL_LENGTH)}…` : error.message;
+  if (error.errors.length <= MAX_LISTED_ERRORS) return { detail, errors: error.errors };
+  return { detail, errors: error.errors.slice(0, MAX_LISTED_ERRORS), moreErrors: error.errors.length - MAX_LISTED_ERRORS };
 }
 
 /** True when `value` is a StrataError (also across module copies). */

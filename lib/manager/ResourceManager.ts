@@ -18,7 +18,7 @@ import { ReferenceGuard } from './references.js';
 import { expandedFields, expandViews, parseExpand, type ExpandLoader, type ExpandTree } from './expand.js';
 import { findReferrers, isRefusal, type ReferrerIdPage, type ReferrerOptions, type ReferrerSummary } from './referrers.js';
 import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.js';
-import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
+import { exportRecords, MAX_REVISION_NUMBER, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
 
@@ -433,11 +433,15 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     })();
   }
 
-  /** Imports `_export` records with their history in one transaction; an id that exists already is a CONFLICT. */
-  importRecords(records: unknown[], options: CallOptions = {}): Promise<string[]> {
+  /**
+   * Imports `_export` records with their history in one transaction; an id that exists already is a
+   * CONFLICT. `lines` are the records' line numbers for error messages (default 1, 2, 3 …).
+   */
+  importRecords(records: unknown[], options: CallOptions & { lines?: readonly number[] } = {}): Promise<string[]> {
     return this.write('import', { records, ...options }, options, async (access) => {
       const ids: string[] = [];
-      for (const [line, record] of records.entries()) {
+      for (const [index, record] of records.entries()) {
+        const line = (options.lines?.[index] ?? index + 1) - 1;
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
         try {
           await validateData(this.model, withoutJobState(indexData)); // the current data must fit today's model
@@ -446,7 +450,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         } catch (error) {
           throw prefixErrorPaths(error, `[${line + 1}]`);
         }
-        if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
+        if (await this.store.findState(state.id)) throw StrataError.conflict(`line ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
         await this.checkResult(access, state.id);
         for (const revision of revisions) await this.store.insertRevision(revision);
@@ -603,7 +607,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   private async loadRevision(id: string, n: number) {
-    const revision = Number.isInteger(n) ? await this.store.findRevision(id, n) : undefined;
+    // Checked here so every transport answers a bad number alike (REST's path parameter check says the same).
+    if (!Number.isInteger(n) || n < 1 || n > MAX_REVISION_NUMBER) throw StrataError.badRequest(`revision must be a whole number from 1 to ${MAX_REVISION_NUMBER}`);
+    const revision = await this.store.findRevision(id, n);
     if (!revision) throw StrataError.notFound(this.model.name, id, n);
     return revision;
   }

@@ -10,7 +10,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import { OperationTable } from '../operations/table.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
-import type { AuthenticateOptions, PluginContext, SecurityScheme, UserResolver } from './context.js';
+import type { AuthenticateOptions, DescribedRoute, PluginContext, SecurityScheme, UserResolver } from './context.js';
 import type { StrataPlugin } from './definePlugin.js';
 import { ServiceRegistry } from './services.js';
 
@@ -40,6 +40,7 @@ export class PluginContexts {
   readonly changeRecorders: ChangeRecorder[] = [];
   private readonly userResolvers: UserResolver[] = [];
   private readonly schemes = new Map<string, { owner: string; scheme: SecurityScheme }>();
+  private readonly routes: DescribedRoute[] = [];
   private readonly contexts = new Map<StrataPlugin, PluginContext>();
   private configuring = true;
 
@@ -75,6 +76,19 @@ export class PluginContexts {
     }
   }
 
+  /** The routes plugins described, in the order they were described. */
+  readonly describedRoutes = (): readonly DescribedRoute[] => [...this.routes];
+
+  private describe(owner: string, route: DescribedRoute): void {
+    if (typeof route?.path !== 'string' || !route.path.startsWith('/') || typeof route.operation !== 'object' || route.operation === null) {
+      throw new BootstrapError([`${owner}: describeRoute needs { method, path: '/…', operation: { … } }`]);
+    }
+    if (this.routes.some((other) => other.path === route.path && other.method === route.method)) {
+      throw new BootstrapError([`${owner}: ${route.method.toUpperCase()} ${route.path} is described twice; describe each route once`]);
+    }
+    this.routes.push(Object.freeze({ ...route }));
+  }
+
   /** Ends the configure phase. */
   endConfigure(): void {
     this.configuring = false;
@@ -99,6 +113,11 @@ export class PluginContexts {
     const database = this.input.database;
     return {
       app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
+      describedRoutes: this.describedRoutes,
+      describeRoute: (route) => {
+        inConfigure('describeRoute');
+        this.describe(plugin.name, route);
+      },
       operations: {
         add(definition, addOptions) {
           inConfigure('operations.add');

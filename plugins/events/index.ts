@@ -3,6 +3,7 @@ import { BootstrapError, definePlugin, type EventsService, type PluginContext, t
 import { ListenerBus } from './bus.js';
 import { LogFollower } from './follower.js';
 import { EventLog } from './log.js';
+import { eventsRouteDescription } from './description.js';
 import { eventsRoute } from './routes.js';
 import { eventEntitySchema } from './schema.js';
 import { Wakeups } from './wakeups.js';
@@ -73,6 +74,7 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
         },
       };
       context.provide('events', service);
+      if (context.has('http')) context.describeRoute(eventsRouteDescription(context.models.map((model) => model.names.path), context.options.limits.maxLimit));
       context.recordChanges(async (change) => {
         const state = apps.get(context)!;
         const event = await state.log!.append(change);

@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { isStrataError, problemHeaders, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
 import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
-import { requestIdFrom } from './endpoint.js';
+import { inputDepthError, requestIdFrom } from './endpoint.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import type { RequestLimits } from './limits.js';
 import { ReferenceLoaders, RevisionLoaders } from './loaders.js';
@@ -63,6 +63,8 @@ export class SubscriptionServer {
         if (Object.keys(context.subscriptions).length > MAX_OPERATIONS_PER_CONNECTION) {
           return [new GraphQLError(`A connection runs at most ${MAX_OPERATIONS_PER_CONNECTION} operations at once; complete one first, or open another connection`, { extensions: { code: 'RATE_LIMITED' } })];
         }
+        const tooDeep = inputDepthError(payload.query, payload.variables);
+        if (tooDeep) return [tooDeep];
         const checked = operationOf(documents, payload.query, payload.operationName);
         if (checked.errors) return checked.errors;
         const refused = complexityErrors(documents, settings.limits, checked, payload.operationName, payload.variables);

@@ -1,11 +1,11 @@
 import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
-  type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
+  type DescribedRoute, type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
 } from '../../lib/plugin-api.js';
-import { sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
+import { problemResponse, sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
 import { securityParts } from './security.js';
-import type { OpenApiDocument, ServerObject } from './types.js';
+import type { OpenApiDocument, OperationObject, ServerObject } from './types.js';
 
 /** What the document is built from. */
 export interface DocumentInput {
@@ -17,6 +17,8 @@ export interface DocumentInput {
   readonly servers?: readonly ServerObject[];
   /** Problem statuses every operation may answer besides its own (401 when callers can authenticate, 403 when permissions are checked). */
   readonly commonProblems?: readonly ProblemStatus[];
+  /** Routes plugins serve themselves and described (`context.describedRoutes()`), e.g. `GET /_events`. */
+  readonly routes?: readonly DescribedRoute[];
   /** The security schemes plugins declared (`context.securitySchemes()`); none by default. */
   readonly securitySchemes?: Readonly<Record<string, SecurityScheme>>;
 }
@@ -51,6 +53,13 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
       Object.assign(document.components.schemas, definition.components?.(model));
       (document.paths[path] ??= {})[definition.method] = describeOperation(model, definition, input.limits, input.commonProblems);
     }
+  }
+  for (const route of input.routes ?? []) {
+    Object.assign(document.components.schemas, route.schemas);
+    const operation = { ...route.operation } as unknown as OperationObject;
+    const responses = { ...(operation.responses ?? {}) };
+    for (const status of input.commonProblems ?? []) responses[status] ??= problemResponse(status);
+    (document.paths[route.path] ??= {})[route.method] = { ...operation, responses };
   }
   return document;
 }

@@ -46,6 +46,7 @@ export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
         securitySchemes,
         // A caller can authenticate: any operation can refuse a bad credential (401). With the permissions
         // plugin every operation can be refused: 401 for an anonymous caller, 403 for another.
+        routes: context.describedRoutes(),
         commonProblems: context.has('permissions') ? [401, 403] : authenticates ? [401] : [],
       });
       const body = JSON.stringify(document);
