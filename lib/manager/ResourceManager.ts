@@ -161,7 +161,10 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
    */
   list(query: ListQuery = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async (access) => {
-      const { expand: expandInput, ...search } = query ?? {};
+      // Anything but an object (a `_search` body of null …) is left for parseQuery to refuse.
+      const object = typeof query === 'object' && query !== null && !Array.isArray(query);
+      const { expand: expandInput, ...rest } = object ? query : {};
+      const search = object ? rest : query;
       const expand = parseExpand(this.model, expandInput, this.environment.models, access.hidden);
       const parsed = parseQuery(this.model, search, this.environment.limits, jobQueryFields(this.model), access.hidden);
       const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible));
