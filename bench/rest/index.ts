@@ -18,6 +18,7 @@ import { person, startBaseline, startStrata } from './servers.js';
  * process is the load generator: BENCH_CONCURRENCY keep-alive clients (default 16) on 127.0.0.1, a
  * fixed number of requests per run, runs alternating between the servers, the median of
  * BENCH_ROUNDS (default 3) kept. At the end it prints the Strata server's peak RSS.
+ * Last, lists of 20 members with and without `expand=teamId` on the Strata server: the cost of expand (target ≤ 1.5).
  * `node --cpu-prof dist/bench/rest/index.js` profiles the servers too (children inherit the flag).
  */
 const SEED = Number(process.env.BENCH_SEED ?? 10_000);
@@ -39,9 +40,13 @@ interface Scenario {
   name: string;
   count: number;
   expectedStatus: number;
+  /** Strata / baseline and Strata / limit at least. */
   target: { baseline: number; limit: number };
   request(server: ServerHandle, index: number): LoadRequest;
 }
+
+/** A load to run, without the targets of the four-server comparison (the expand comparison has its own). */
+type Load = Omit<Scenario, 'target'>;
 
 const SCENARIOS: Scenario[] = [
   {
@@ -58,6 +63,20 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 const WARMUP = 500;
+
+/** Listing 20 members with `expand=teamId` may cost at most this much: time with / time without ≤ 1.5. */
+const EXPAND_TARGET = 1.5;
+/** The `expand` comparison, on the plain Strata server only: the same page without and with expand. */
+const EXPAND_SCENARIOS: Load[] = [
+  {
+    name: 'GET /members?limit=20&offset=n', count: 3000 * SCALE, expectedStatus: 200,
+    request: (_server, index) => ({ method: 'GET', path: `/members?limit=20&offset=${(index * 20) % 1980}` }),
+  },
+  {
+    name: 'GET /members?limit=20&offset=n&expand=teamId', count: 3000 * SCALE, expectedStatus: 200,
+    request: (_server, index) => ({ method: 'GET', path: `/members?limit=20&offset=${(index * 20) % 1980}&expand=teamId` }),
+  },
+];
 
 async function main(): Promise<void> {
   console.log(`Strata REST benchmark: Strata (bootstrap, default plugins) vs Express + MikroORM vs the raw limit, SQLite file, ${SEED.toLocaleString('en')} people,`);
@@ -85,13 +104,29 @@ async function main(): Promise<void> {
       report('  ratio with permissions / without', permissions / strata, 'x', scenario.name.includes('where') ? { limit: PERMISSIONS_LIST_TARGET, atMost: false } : undefined);
     }
     report('Strata server peak RSS', await peakRss(servers[0]), 'MB', { limit: PEAK_RSS_MB });
+    await compareExpand(servers.find((server) => server.kind === 'strata')!);
   } finally {
     for (const server of servers) server.child.kill('SIGTERM');
   }
 }
 
+/** Lists of 20 with and without `expand=teamId` on one server, alternating, printed as a ratio. */
+async function compareExpand(server: ServerHandle): Promise<void> {
+  const [plain, expanded] = EXPAND_SCENARIOS;
+  const results = { plain: [] as number[], expanded: [] as number[] };
+  for (const scenario of EXPAND_SCENARIOS) await measure(server, scenario, WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? [plain, expanded] : [expanded, plain];
+    for (const scenario of order) results[scenario === plain ? 'plain' : 'expanded'].push(await measure(server, scenario, scenario.count));
+  }
+  console.log('List of 20 members (50 teams), Strata without and with expand=teamId');
+  report('  without expand', median(results.plain), 'req/s');
+  report('  with expand=teamId', median(results.expanded), 'req/s');
+  report('  cost with expand / without (time per request)', median(results.plain) / median(results.expanded), 'x', { limit: EXPAND_TARGET });
+}
+
 /** Runs `count` requests of `scenario` against one server and returns requests per second; a wrong status aborts the benchmark. */
-async function measure(server: ServerHandle, scenario: Scenario, count: number): Promise<number> {
+async function measure(server: ServerHandle, scenario: Load, count: number): Promise<number> {
   const result = await runLoad(server.port, count, CONCURRENCY, scenario.expectedStatus, (index) => scenario.request(server, index));
   if (result.failures > 0) throw new Error(`${server.kind}: ${result.failures} of ${count} requests failed; first: ${result.firstFailure}`);
   return result.requestsPerSecond;
