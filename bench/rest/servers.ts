@@ -5,10 +5,14 @@ import express, { type Request, type Response } from 'express';
 import { EntitySchema, MikroORM, SqliteDriver, UniqueConstraintViolationException, type FilterQuery, type Options } from '@mikro-orm/sqlite';
 import { v7 as uuidv7 } from 'uuid';
 import { bootstrap, permissionsPlugin } from '../../index.js';
-import { Person, personData } from '../support/person.js';
+import { Member, Person, personData, Team } from '../support/person.js';
 
 /** The data of the i-th person: the same rows in both databases. */
 export const person = personData;
+
+/** Teams and members the plain Strata server also holds, for the `expand` comparison. */
+const TEAMS = 50;
+const MEMBERS = 2000;
 
 /** A running server: its port, some ids to read, and how to stop it. */
 export interface RunningServer {
@@ -26,7 +30,8 @@ export async function startStrata(file: string, seed: number, options: { permiss
   const app = express();
   const reader = { id: 'bench-reader', roles: ['reader'] };
   const strata = await bootstrap(app, {
-    resources: [Person], database: `sqlite:${file}`, logLevel: 'warn',
+    // Teams and members only where no permission rules would have to name them.
+    resources: options.permissions ? [Person] : [Person, Team, Member], database: `sqlite:${file}`, logLevel: 'warn',
     ...(options.permissions ? {
       plugins: [permissionsPlugin({ rules: { Person: [{ roles: 'reader', actions: '*', where: { age: { gte: 0 } } }] } })],
       currentUser: () => reader,
@@ -37,6 +42,10 @@ export async function startStrata(file: string, seed: number, options: { permiss
   for (let start = 0; start < seed; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, seed - start) }, (_, offset) => person(start + offset));
     for (const created of await people.createMany(batch)) ids.push(created.id);
+  }
+  if (!options.permissions) {
+    const teams = await strata.manager(Team).createMany(Array.from({ length: TEAMS }, (_, index) => ({ name: `Team ${index}` })));
+    await strata.manager(Member).createMany(Array.from({ length: MEMBERS }, (_, index) => ({ name: `Member ${index}`, teamId: teams[index % TEAMS].id })));
   }
   const server = await listen(app);
   return { port: (server.address() as AddressInfo).port, ids, close: async () => { await closeServer(server); await strata.close(); } };

@@ -4,7 +4,7 @@ import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
-import { compileQuery, compileTests, encodeCursor, jobQueryFields, parseQuery, type Condition, type QueryInput, type QueryLimits } from '../query/index.js';
+import { compileQuery, compileTests, encodeCursor, jobQueryFields, parseQuery, queryableFields, type Condition, type QueryInput, type QueryLimits } from '../query/index.js';
 import { CallAccess, type Where } from './access.js';
 import { userId, type CallOptions, type CurrentUser, type WriteOptions } from './context.js';
 import type { Change, ChangeRecorder, ChangeType } from './changes.js';
@@ -15,10 +15,15 @@ import { carryJobState, checkImportedJobState, checkSwitchKeepsJobState, initial
 import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
+import { expandedFields, expandViews, parseExpand, type ExpandLoader, type ExpandTree } from './expand.js';
+import { findReferrers, isRefusal, type ReferrerIdPage, type ReferrerOptions, type ReferrerSummary } from './referrers.js';
 import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.js';
 import { exportRecords, MAX_REVISION_NUMBER, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
+
+/** Ids per `IN (…)` of one search (the query language's own bound on a list). */
+const IDS_PER_SEARCH = 500;
 
 /** A page of search results. */
 export interface Page<T> {
@@ -26,6 +31,9 @@ export interface Page<T> {
   nextCursor: string | null;
   total?: number;
 }
+
+/** A search that may also name references to expand (`expand`, docs/rest.md#references). */
+export type ListQuery = QueryInput & { expand?: unknown };
 
 /** What the manager needs from the running app. */
 export interface ManagerEnvironment {
@@ -130,33 +138,121 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.read(operation, { probe: true, ...options }, options, async (access) => ({ hiddenFields: [...access.hidden], visible: [...access.visible] }));
   }
 
-  /** The current state of a resource, or revision `revision` of it. */
-  get(id: string, options: CallOptions & { revision?: number } = {}): Promise<ResourceView> {
+  /**
+   * The current state of a resource, or revision `revision` of it. `expand` (`'authorId,authorId.teamId'`
+   * or a list) puts the referenced resources, in their current state, under `_expanded`.
+   */
+  get(id: string, options: CallOptions & { revision?: number; expand?: unknown } = {}): Promise<ResourceView> {
     return this.read('get', { id, ...options }, options, async (access) => {
+      const expand = parseExpand(this.model, options.expand, this.environment.models, access.hidden);
       const state = await this.loadLive(id, access);
-      if (options.revision === undefined) return access.maskView(toView(this.model, state));
+      if (options.revision === undefined) return this.expanded([access.maskView(toView(this.model, state))], expand, options).then(([view]) => view);
       const revision = await this.loadRevision(id, options.revision);
       const view = toView(this.model, { ...state, revision: revision.n, status: revision.status, hash: revision.hash,
         schemaVersion: revision.schemaVersion, data: revision.data });
       view._meta.etag = revision.n === state.revision ? etagOf(state) : revisionEtag(revision);
-      return access.maskView(view);
+      return this.expanded([access.maskView(view)], expand, options).then(([masked]) => masked);
     });
   }
 
-  /** Searches resources (docs/search.md). */
-  list(query: QueryInput = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
+  /**
+   * Searches resources (docs/search.md). `query.expand` puts referenced resources under `_expanded`
+   * (one query per referenced resource, whatever the page size; see `expandViews`).
+   */
+  list(query: ListQuery = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async (access) => {
-      const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model), access.hidden);
+      // Anything but an object (a `_search` body of null …) is left for parseQuery to refuse.
+      const object = typeof query === 'object' && query !== null && !Array.isArray(query);
+      const { expand: expandInput, ...rest } = object ? query : {};
+      const search = object ? rest : query;
+      const expand = parseExpand(this.model, expandInput, this.environment.models, access.hidden);
+      const parsed = parseQuery(this.model, search, this.environment.limits, jobQueryFields(this.model), access.hidden);
       const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible));
       const rows = await this.store.search(compiled.select.sql, compiled.select.params);
       const pageRows = rows.slice(0, parsed.limit);
+      // An expanded reference is returned with its value even when `fields` leaves it out.
+      const fields = parsed.fields && expand ? [...new Set([...parsed.fields, ...expandedFields(expand)])] : parsed.fields;
       const page: Page<ResourceView> = {
-        items: pageRows.map((row) => access.maskView(toView(this.model, this.store.stateFromRow(row), parsed.fields))),
+        items: await this.expanded(pageRows.map((row) => access.maskView(toView(this.model, this.store.stateFromRow(row), fields))), expand, options),
         nextCursor: rows.length > parsed.limit && pageRows.length > 0 ? encodeCursor(parsed, pageRows[pageRows.length - 1]) : null,
       };
       if (compiled.count) page.total = await this.countRows(compiled.count.sql, compiled.count.params);
       return page;
     });
+  }
+
+  /**
+   * The live resources among `ids` that the caller may list, by id, masked as in a list: one
+   * checked search (`list` hooks, `where: { id: { in: ids } }`) in one query per 500 ids. Missing,
+   * deleted and out-of-scope ids are absent. Expansions and GraphQL relation fields read targets this way.
+   */
+  async findMany(ids: readonly string[], options: CallOptions = {}): Promise<Map<string, ResourceView>> {
+    const wanted = [...new Set(ids.filter(isStorableId))];
+    if (wanted.length === 0) return new Map();
+    const page = await this.read('list', { query: { where: { id: { in: wanted } } }, ...options }, options, async (access): Promise<Page<ResourceView>> => {
+      const items: ResourceView[] = [];
+      const scope = this.scope(access.visible);
+      for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH) {
+        const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
+        // Ordered by id, so the database looks the ids up in the primary key and sorts nothing.
+        const parsed = parseQuery(this.model, { where: { id: { in: chunk } }, sort: 'id', limit: chunk.length }, { defaultLimit: chunk.length, maxLimit: IDS_PER_SEARCH }, jobQueryFields(this.model));
+        const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope);
+        for (const row of await this.store.search(compiled.select.sql, compiled.select.params)) items.push(access.maskView(toView(this.model, this.store.stateFromRow(row))));
+      }
+      return { items, nextCursor: null };
+    });
+    return new Map(page.items.map((view) => [view.id, view]));
+  }
+
+  /**
+   * For each of `targetIds`, the page `list` returns for `query` narrowed to resources whose `@Ref`
+   * field `field` names that id (`where`, `sort`, `limit`, `offset`, `cursor`; its `nextCursor` pages
+   * on with the same query), read in one query per 500 ids however many there are: the GraphQL page
+   * fields of referrers (`author { articles { … } } }`). One checked `list` call; a field hidden
+   * from the caller gives empty pages.
+   */
+  listByReference(field: string, targetIds: readonly string[], query: QueryInput = {}, options: CallOptions = {}): Promise<Map<string, Page<ResourceView>>> {
+    return this.read('list', { query, reference: { field, ids: targetIds }, ...options }, options, async (access) => {
+      const reference = this.model.fieldsByName.get(field);
+      if (!reference?.ref) throw StrataError.badQuery(`${field} is not a @Ref field of ${this.model.name}`);
+      const parsed = parseQuery(this.model, query, this.environment.limits, jobQueryFields(this.model), access.hidden);
+      const pages = new Map<string, Page<ResourceView>>(targetIds.map((id) => [id, { items: [], nextCursor: null }]));
+      const visible = this.scope(access.visible);
+      const wanted = [...new Set(targetIds.filter(isStorableId))];
+      if (visible === false || access.hidden.has(field) || wanted.length === 0) return pages;
+      const column = queryableFields(this.model).get(field)!;
+      for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH) {
+        const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
+        const scope: Condition = { kind: 'and', conditions: [...(visible ? [visible] : []), { kind: 'field', field: column, operator: 'in', value: chunk }] };
+        const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope, column);
+        const rows = await this.store.search(compiled.select.sql, compiled.select.params);
+        const rowsByTarget = new Map<string, typeof rows>();
+        for (const row of rows) {
+          const target = String(row[column.column]);
+          const group = rowsByTarget.get(target);
+          if (group) group.push(row);
+          else rowsByTarget.set(target, [row]);
+        }
+        for (const [id, targetRows] of rowsByTarget) {
+          const pageRows = targetRows.slice(0, parsed.limit);
+          pages.set(id, {
+            items: pageRows.map((row) => access.maskView(toView(this.model, this.store.stateFromRow(row), parsed.fields))),
+            nextCursor: targetRows.length > parsed.limit && pageRows.length > 0 ? encodeCursor(parsed, pageRows[pageRows.length - 1]) : null,
+          });
+        }
+      }
+      return pages;
+    });
+  }
+
+  /**
+   * What refers to resource `id` (docs/rest.md#references): per referring resource and `@Ref` field,
+   * the count and the first ids; with `resource` and `field`, a page of all their ids. Needs `read`
+   * of `id`; each referring resource is counted and listed as the caller may list it.
+   */
+  async referrers(id: string, options: ReferrerOptions = {}): Promise<ReferrerSummary | ReferrerIdPage> {
+    await this.get(id, { user: options.user });
+    return findReferrers(this.model, id, this.environment.models, (model) => this.related(model), options);
   }
 
   /** Counts the resources matching `where` (and `deleted`, `q`). */
@@ -448,6 +544,28 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     } catch (error) {
       throw new StrataError('INTERNAL', `a scope of ${this.model.name} is not a valid filter: ${(error as Error).message}`);
     }
+  }
+
+  /** The manager of another resource, checked as this one's caller when this one is checked. */
+  private related(model: ResourceModel): ResourceManager {
+    const manager = this.environment.managerOf(model.target);
+    return this.caller ? manager.as(this.caller.user) : manager;
+  }
+
+  /** `views` with their references expanded as `expand` says (as they are when there is nothing to expand). */
+  private async expanded(views: ResourceView[], expand: ExpandTree | undefined, options: CallOptions): Promise<ResourceView[]> {
+    if (!expand) return views;
+    // Read as this call's caller; a resource they may not list at all expands to null, like one out of their scope.
+    const load: ExpandLoader = async (model, ids) => {
+      try {
+        return await this.related(model).findMany(ids, { user: options.user });
+      } catch (error) {
+        if (isRefusal(error)) return new Map();
+        throw error;
+      }
+    };
+    await expandViews(this.model, views, expand, this.environment.models, load);
+    return views;
   }
 
   private async guardUnique<R>(work: () => Promise<R>): Promise<R> {

@@ -5,6 +5,7 @@ import type { QueryLimits } from '../query/index.js';
 import { limitSchema } from '../schema/query-schemas.js';
 import { resourceSchemaNames } from '../schema/resource-schemas.js';
 import { schemaRef, type SchemaObject } from '../schema/types.js';
+import { REFERRER_SUMMARY_IDS } from '../manager/referrers.js';
 import { writeOptionsOf, type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult } from './types.js';
 
 /** Media types a PATCH body may have, and the patch format each means. */
@@ -66,6 +67,54 @@ export function idOf(call: OperationCall): string {
   if (call.id === undefined) throw StrataError.badRequest('this operation needs the id of a resource');
   return call.id;
 }
+
+/** `expand` of a single read: documented where the resource has `@Ref` fields (elsewhere it is a 400 like any bad path). */
+function expandParameter(model: ResourceModel): OperationParameter[] {
+  return [{
+    name: 'expand', in: 'query', kind: 'string', schema: { type: 'string' },
+    description: expandDescription(model),
+    ...(model.fields.some((field) => field.ref) ? {} : { undocumented: true }),
+  }];
+}
+
+/** What `expand` takes on `model`, for documents. */
+export function expandDescription(model: ResourceModel): string {
+  const refs = model.fields.filter((field) => field.ref).map((field) => field.name);
+  return `Comma-separated @Ref fields (${refs.join(', ') || 'none'}), dotted to at most three segments (authorId.teamId): each referenced resource, as you may read it, goes under _expanded (null when missing, deleted or out of your scope).`;
+}
+
+/** The parameters that were given (read parameters are undefined when absent). */
+function given<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The component schemas of `_referrers`. */
+const REFERRER_SCHEMAS: Record<string, SchemaObject> = {
+  ReferrerSummary: {
+    type: 'object',
+    properties: {
+      items: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            resource: { type: 'string', description: 'The referring resource (its path).' },
+            field: { type: 'string', description: 'Its @Ref field.' },
+            count: { type: 'integer', minimum: 0 },
+            ids: { type: 'array', items: { type: 'string' }, maxItems: REFERRER_SUMMARY_IDS, description: 'The first ids, in creation order.' },
+          },
+          required: ['resource', 'field', 'count', 'ids'],
+        },
+      },
+    },
+    required: ['items'],
+  },
+  ReferrerIdPage: {
+    type: 'object',
+    properties: { items: { type: 'array', items: { type: 'string' } }, nextCursor: { type: ['string', 'null'], description: 'Pass as cursor for the next page; null on the last page.' } },
+    required: ['items', 'nextCursor'],
+  },
+};
 
 const WRITE_PROBLEMS = [400, 404, 409, 410, 412, 413, 415, 422];
 
@@ -153,11 +202,36 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
     summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n)`,
     operationId: (one) => `get${one}`,
-    parameters: () => [{ name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one.' }],
+    parameters: (model) => [
+      { name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one (references expand to their current state).' },
+      ...expandParameter(model),
+    ],
     conditional: 'If-None-Match',
     result: resourceResult('The resource.'),
     problems: [400, 404, 410],
-    invoke: (call) => call.manager.get(idOf(call), { user: call.user, ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}) }),
+    invoke: (call) => call.manager.get(idOf(call), {
+      user: call.user,
+      ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}),
+      ...(call.parameters.expand !== undefined ? { expand: call.parameters.expand } : {}),
+    }),
+  },
+  {
+    name: 'referrers', action: 'read', mutates: false, method: 'get', path: '/:id/_referrers',
+    summary: (model) => `What refers to ${withArticle(model.name)}: per resource and @Ref field, the count and the first ids`,
+    description: (model) => `Per referring resource and @Ref field, how many live resources the caller may read point at this ${model.name}, and the first ${REFERRER_SUMMARY_IDS} ids in creation order; with \`resource\` and \`field\`, a page of all their ids.`,
+    operationId: (one) => `list${one}Referrers`,
+    parameters: (_model, limits) => [
+      { name: 'resource', in: 'query', kind: 'string', schema: { type: 'string' }, description: 'With field: page through the ids of this referring resource (its path, e.g. articles).' },
+      { name: 'field', in: 'query', kind: 'string', schema: { type: 'string' }, description: 'With resource: the @Ref field of that resource.' },
+      ...pageParameters(limits),
+    ],
+    result: () => jsonResult('The referrers: a summary per resource and field, or (with resource and field) a page of ids.', { anyOf: [schemaRef('ReferrerSummary'), schemaRef('ReferrerIdPage')] }),
+    components: () => REFERRER_SCHEMAS,
+    problems: [400, 404, 410],
+    invoke: (call) => call.manager.referrers(idOf(call), {
+      user: call.user,
+      ...given(call.parameters as { resource?: string; field?: string; limit?: number; cursor?: string }),
+    }),
   },
   {
     name: 'replace', action: 'update', mutates: true, method: 'put', path: '/:id',

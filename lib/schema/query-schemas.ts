@@ -39,6 +39,7 @@ export function querySchemas(model: ResourceModel, names: ResourceSchemaNames, l
       fields: { anyOf: [{ type: 'string', description: 'Comma-separated field names.' }, { type: 'array', items: { type: 'string', enum: selectableFields(model) } }] },
       deleted: DELETED,
       total: { type: 'boolean', description: 'Also count every match.' },
+      ...(hasRefs(model) ? { expand: { anyOf: [{ type: 'string', description: 'Comma-separated paths.' }, { type: 'array', items: { type: 'string' }, maxItems: 20 }], description: expandText(model) } } : {}),
     },
     additionalProperties: false,
   };
@@ -69,6 +70,7 @@ export function searchParameters(model: ResourceModel, names: ResourceSchemaName
   }
   parameters.push({ name: 'deleted', in: 'query', schema: DELETED });
   if (!countOnly) parameters.push({ name: 'total', in: 'query', schema: { type: 'boolean', default: false }, description: 'Also count every match.' });
+  if (!countOnly && hasRefs(model)) parameters.push({ name: 'expand', in: 'query', style: 'form', explode: false, schema: { type: 'array', items: { type: 'string' }, maxItems: 20 }, description: expandText(model) });
   return parameters;
 }
 
@@ -108,6 +110,16 @@ function valueSchema(field: QueryableField): SchemaObject {
 /** Names `fields=` takes: the model's fields, and `id` and `_meta`, which are always returned anyway. */
 function selectableFields(model: ResourceModel): string[] {
   return ['id', ...model.fields.map((field) => field.name), '_meta'];
+}
+
+function hasRefs(model: ResourceModel): boolean {
+  return model.fields.some((field) => field.ref);
+}
+
+/** What `expand` takes on `model` (the same text as the `expand` of a single read). */
+function expandText(model: ResourceModel): string {
+  const refs = model.fields.filter((field) => field.ref).map((field) => field.name);
+  return `@Ref fields (${refs.join(', ')}), dotted to at most three segments (authorId.teamId): each referenced resource, as you may read it, goes under _expanded (null when missing, deleted or out of your scope); one query per referenced resource, whatever the page size.`;
 }
 
 function sortKeys(fields: readonly QueryableField[]): string[] {

@@ -37,14 +37,35 @@ export function resourceSchemaNames(model: ResourceModel): ResourceSchemaNames {
 }
 
 /**
+ * `_expanded`, on resources with `@Ref` fields: the referenced resource of each field asked for
+ * with `expand`, as a list item of the target (it is read by a search, masked as one; its schema
+ * carries its own `_expanded`), or null.
+ */
+function expandedProperty(model: ResourceModel, models: readonly ResourceModel[]): Record<string, SchemaObject> {
+  const refs = model.fields.filter((field) => field.ref);
+  if (refs.length === 0) return {};
+  return {
+    _expanded: {
+      type: 'object',
+      description: 'The referenced resources named by `expand`, as the caller may read them; null when the reference is empty, or its target deleted or out of the caller\'s scope.',
+      properties: Object.fromEntries(refs.map((field) => {
+        const target = models.find((candidate) => candidate.target === field.ref!.target);
+        return [field.name, { anyOf: [target ? schemaRef(resourceSchemaNames(target).listItem) : { type: 'object' }, { type: 'null' }] }];
+      })),
+      additionalProperties: false,
+    },
+  };
+}
+
+/**
  * The data schemas of one resource, from its model (types, optionality, enums, nesting) merged
  * with its class-validator rules (through class-validator-jsonschema):
- * - `<Name>`: the resource, `{ id, ...fields, _meta }`;
+ * - `<Name>`: the resource, `{ id, ...fields, _meta }` (and `_expanded`, typed from `models`, when it has `@Ref` fields);
  * - `<Name>ListItem`: the same in lists, where `fields=` may leave fields out;
  * - `<Name>Input`: create and replace bodies; `<Name>Patch`: merge-patch bodies;
  * - `<Name>Page`: a list or search result; `<Name>Export`: one NDJSON line of `_export`/`_import`.
  */
-export function resourceSchemas(model: ResourceModel): Record<string, SchemaObject> {
+export function resourceSchemas(model: ResourceModel, models: readonly ResourceModel[] = []): Record<string, SchemaObject> {
   const names = resourceSchemaNames(model);
   const description = model.description ? { description: model.description } : {};
   const outputFields = objectProperties(model.target, model.fields, 'output');
@@ -54,7 +75,7 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
   const resource = (requiredFields: string[]): SchemaObject => ({
     type: 'object',
     ...description,
-    properties: { id: { type: 'string', description: `The id of the ${model.name}; never begins with _.` }, ...outputFields.properties, ...jobStateProperty(model), _meta: schemaRef('ResourceMeta') },
+    properties: { id: { type: 'string', description: `The id of the ${model.name}; never begins with _.` }, ...outputFields.properties, ...jobStateProperty(model), _meta: schemaRef('ResourceMeta'), ...expandedProperty(model, models) },
     required: ['id', ...requiredFields, '_meta'],
   });
   // Old revisions keep the data of their schema version; only the current version's shape is known.

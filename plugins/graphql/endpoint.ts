@@ -9,7 +9,7 @@ import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import type { RequestLimits } from './limits.js';
-import { RevisionLoaders } from './loaders.js';
+import { ReferenceLoaders, RevisionLoaders } from './loaders.js';
 import type { GraphQLContext } from './resolvers.js';
 
 /** How the endpoint serves one schema. */
@@ -58,7 +58,7 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
       const refused = complexityErrors(documents, settings.limits, checked, params.operationName, params.variables);
       if (refused) return refused;
       const user = await settings.currentUser(request.raw);
-      const contextValue: GraphQLContext = { user, requestId: requestIdOf(request.context.res), revisions: new RevisionLoaders(user) };
+      const contextValue: GraphQLContext = { user, requestId: requestIdOf(request.context.res), revisions: new RevisionLoaders(user), references: new ReferenceLoaders(user) };
       return {
         schema: settings.schema, document: checked.document, operationName: params.operationName,
         variableValues: params.variables, contextValue,

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { CurrentUser, Page, ResourceManager, RevisionEntry } from '../../lib/plugin-api.js';
+import { isStrataError, type CurrentUser, type Page, type QueryInput, type ResourceManager, type ResourceView, type RevisionEntry } from '../../lib/plugin-api.js';
 
 /**
  * Per-request batching of revision lists: every `revisions` field resolved in the same tick (one
@@ -25,6 +25,59 @@ export class RevisionLoaders {
       this.loaders.set(key, loader);
     }
     return loader.load(id);
+  }
+}
+
+/**
+ * Per-request batching of references (docs/graphql.md#references): every relation field
+ * (`article { author }`) resolved in the same tick joins one `manager.findMany` per target resource,
+ * and every referrer page field (`author { articles(…) }`) one `manager.listByReference` per
+ * referring resource, field and arguments, so a page of 100 costs the queries of a page of one.
+ * The managers run as the caller: a target they may not read is null, referrers they may not list
+ * are left out (a resource they may not list at all gives null targets and empty pages). Like
+ * RevisionLoaders, they batch but do not cache, so a read after a mutation sees what it wrote.
+ */
+export class ReferenceLoaders {
+  private readonly targets = new Map<string, DataLoader<string, ResourceView | null>>();
+  private readonly referrers = new Map<string, DataLoader<string, Page<ResourceView>>>();
+
+  constructor(private readonly user: CurrentUser | null) {}
+
+  /** The resource `id` of `manager`'s model as the caller may read it, or null. */
+  target(manager: ResourceManager, id: string): Promise<ResourceView | null> {
+    let loader = this.targets.get(manager.model.name);
+    if (!loader) {
+      loader = new DataLoader(async (ids: readonly string[]) => {
+        const found = await refusedAs(manager.findMany(ids, { user: this.user }), new Map<string, ResourceView>());
+        return ids.map((wanted) => found.get(wanted) ?? null);
+      }, { cache: false });
+      this.targets.set(manager.model.name, loader);
+    }
+    return loader.load(id);
+  }
+
+  /** The page of `manager`'s resources whose `field` names `id`, for `query` (see `ResourceManager.listByReference`). */
+  referring(manager: ResourceManager, field: string, id: string, query: QueryInput): Promise<Page<ResourceView>> {
+    const key = JSON.stringify([manager.model.name, field, query]);
+    let loader = this.referrers.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids: readonly string[]) => {
+        const pages = await refusedAs(manager.listByReference(field, ids, query, { user: this.user }), new Map<string, Page<ResourceView>>());
+        return ids.map((wanted) => pages.get(wanted) ?? { items: [], nextCursor: null });
+      }, { cache: false });
+      this.referrers.set(key, loader);
+    }
+    return loader.load(id);
+  }
+}
+
+/** What `work` gives, or `fallback` when the caller is refused (not signed in, or not allowed to list). */
+async function refusedAs<T>(work: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isStrataError(error) && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN')) return fallback;
+    throw error;
   }
 }
 

@@ -11,12 +11,12 @@ import type { ResultType, TypeThunk } from './shared-types.js';
 
 /**
  * The built-in operations GraphQL serves with fields of its own shape (docs/graphql.md: `user`,
- * `users`, `createUser(input)` …), or on purpose not at all (`_count`, `_bulk`, `_export`,
- * `_import`): never derived from the table.
+ * `users`, `createUser(input)` …, `_referrers` as the referrer page fields), or on purpose not at
+ * all (`_count`, `_bulk`, `_export`, `_import`): never derived from the table.
  */
 const OWN_FIELDS: ReadonlySet<string> = new Set([
   'search', 'count', 'bulkCreate', 'export', 'import', 'create', 'list', 'get', 'replace', 'patch', 'delete',
-  'restore', 'revisions', 'revision', 'diff', 'switch', 'publish',
+  'restore', 'revisions', 'revision', 'diff', 'switch', 'publish', 'referrers',
 ]);
 
 /** An operation on one resource named by one more word: `/:id/rerun`, `/:id/logs`. */

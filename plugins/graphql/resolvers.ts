@@ -5,9 +5,10 @@ import {
   type ResourceView, type SchemaObject,
 } from '../../lib/plugin-api.js';
 import { given, plainInput, whereInput } from './arguments.js';
-import type { RevisionLoaders } from './loaders.js';
+import type { ReferenceLoaders, RevisionLoaders } from './loaders.js';
 import { upperFirst, type NameRegistry } from './names.js';
 import { defineOperationFields } from './operation-fields.js';
+import { defineRelationFields } from './relation-fields.js';
 import { namedClass, type ResourceTypes } from './resource-types.js';
 import { DateTimeScalar } from './scalars.js';
 import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type ResultType, type TypeThunk } from './shared-types.js';
@@ -19,6 +20,8 @@ export type GraphQLContext = {
   /** The request's `X-Request-Id`. */
   readonly requestId: string;
   readonly revisions: RevisionLoaders;
+  /** Relation and referrer fields, batched per request. */
+  readonly references: ReferenceLoaders;
 };
 
 /** What the generated resolvers need from the running app. */
@@ -35,6 +38,12 @@ export interface ResolverEnvironment {
   /** Root field names, claimed so two resources cannot generate the same query or mutation. */
   readonly queryNames: NameRegistry;
   readonly mutationNames: NameRegistry;
+  /** Every model of the schema, for the reference fields (relation-fields.ts). */
+  readonly models: readonly ResourceModel[];
+  /** The generated types of a model (read inside type thunks, once every model has them). */
+  typesOf(model: ResourceModel): ResourceTypes;
+  /** Where clashes of generated field names are reported. */
+  readonly fieldProblems: string[];
 }
 
 /** One argument of a generated resolver method. */
@@ -221,6 +230,8 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
     { name: 'cursor', type: () => String, designType: String, nullable: true, description: 'nextCursor of the previous page.' },
   ], (context: GraphQLContext, root: ResourceView, limit: number | null, cursor: string | null) =>
     context.revisions.load(manager(context), root.id, limit ?? undefined, cursor ?? undefined));
+
+  defineRelationFields(types, environment, { define, paged: pagedComplexity(environment.limits) });
 
   Resolver(() => types.object)(resolver);
   return resolver;

@@ -2,7 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
 import type { EventsService, Logger, OperationDefinition, QueryLimits, ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
 import { NameRegistry } from './names.js';
-import { ResourceTypeFactory } from './resource-types.js';
+import { ResourceTypeFactory, type ResourceTypes } from './resource-types.js';
 import { buildResolver } from './resolvers.js';
 import { buildSubscriptionResolver, SUBSCRIPTION_TYPE_NAMES, UNUSED_PUBSUB } from './subscriptions.js';
 
@@ -51,11 +51,14 @@ export function buildStrataSchema(models: readonly ResourceModel[], limits: Quer
   const mutationNames = new NameRegistry();
   const subscriptionNames = new NameRegistry();
   const { changes } = sources;
+  const typesByModel = new Map<ResourceModel, ResourceTypes>();
+  const fieldProblems: string[] = [];
   if (changes && models.length > 0) for (const name of SUBSCRIPTION_TYPE_NAMES) types.names.claim(name, 'a built-in Strata type', 'rename the resource or class');
   const resolvers = models.flatMap((model) => {
     const resourceTypes = types.resource(model);
+    typesByModel.set(model, resourceTypes);
     const resolver = buildResolver(resourceTypes, {
-      limits, manager, queryNames, mutationNames,
+      limits, manager, queryNames, mutationNames, models, fieldProblems, typesOf: (target) => typesByModel.get(target)!,
       operations: sources.operations, resultType: (schema) => types.resultType(schema), logger: sources.logger,
     });
     if (!changes) return [resolver];
@@ -63,7 +66,7 @@ export function buildStrataSchema(models: readonly ResourceModel[], limits: Quer
       manager, events: () => changes.events(), maxPending: changes.maxPending ?? DEFAULT_MAX_PENDING, typeNames: types.names, subscriptionNames,
     })];
   });
-  const problems = [...types.names.problems, ...queryNames.problems, ...mutationNames.problems, ...subscriptionNames.problems];
+  const problems = [...types.names.problems, ...fieldProblems, ...queryNames.problems, ...mutationNames.problems, ...subscriptionNames.problems];
   if (problems.length > 0) return { problems };
   if (resolvers.length === 0) return { problems: [] };
   return {

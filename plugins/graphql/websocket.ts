@@ -10,7 +10,7 @@ import { PreparedDocuments } from './documents.js';
 import { inputDepthError, requestIdFrom } from './endpoint.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import type { RequestLimits } from './limits.js';
-import { RevisionLoaders } from './loaders.js';
+import { ReferenceLoaders, RevisionLoaders } from './loaders.js';
 import type { GraphQLContext } from './resolvers.js';
 
 /** How the WebSocket side of the endpoint serves one schema. */
@@ -70,7 +70,7 @@ export class SubscriptionServer {
         const refused = complexityErrors(documents, settings.limits, checked, payload.operationName, payload.variables);
         if (refused) return refused;
         const { user, requestId } = connectionOf(context.extra.request);
-        const contextValue: GraphQLContext = { user, requestId, revisions: new RevisionLoaders(user) };
+        const contextValue: GraphQLContext = { user, requestId, revisions: new RevisionLoaders(user), references: new ReferenceLoaders(user) };
         return {
           schema: settings.schema, document: checked.document, operationName: payload.operationName,
           variableValues: payload.variables, contextValue,

@@ -46,7 +46,7 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     document.security = security.security;
   }
   for (const model of input.models) {
-    Object.assign(document.components.schemas, resourceSchemas(model), querySchemas(model, resourceSchemaNames(model), input.limits));
+    Object.assign(document.components.schemas, resourceSchemas(model, input.models), querySchemas(model, resourceSchemaNames(model), input.limits));
     document.tags.push({ name: model.name, ...(model.description ? { description: model.description } : {}) });
     const operations = input.operations.of(model).map((definition) => ({ definition, path: openApiPath(model, definition) }));
     for (const { definition, path } of operations.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {

@@ -152,7 +152,8 @@ async function sendResult({ definition, model, result }: RoutePlan, value: unkno
       if (result.location) headers.Location = `${request.baseUrl}/${model.names.path}/${encodeURIComponent(resource.id)}`;
       if (definition.method === 'get') {
         response.setHeader('Accept-Patch', ACCEPT_PATCH);
-        if (definition.conditional === 'If-None-Match' && notModified(request, resource._meta.etag)) {
+        // The ETag is the resource's own: it says nothing of expanded references, so they are always sent.
+        if (definition.conditional === 'If-None-Match' && !('_expanded' in resource) && notModified(request, resource._meta.etag)) {
           response.setHeader('ETag', resource._meta.etag);
           response.status(304).end();
           return response;

@@ -129,5 +129,22 @@ describe('samples/quickstart: the README walk-through', () => {
     assert.deepEqual(Object.keys(byAuthor.body.items[0]), ['id', 'title', '_meta']);
     const badField = await request('GET', '/articles?where[body][contains]=engine');
     expectProblem(badField, 400, 'BAD_QUERY');
+
+    // Articles with their authors in one request, over REST and GraphQL; what points at the author.
+    const withAuthors = await request('GET', '/articles?fields=title&expand=authorId');
+    assert.equal(withAuthors.status, 200, withAuthors.text);
+    assert.deepEqual(Object.keys(withAuthors.body.items[0]), ['id', 'title', 'authorId', '_meta', '_expanded']);
+    assert.equal(withAuthors.body.items[0]._expanded.authorId.name, 'Ada Lovelace');
+    const graphql = async (query: string) => {
+      const response = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query }) });
+      assert.equal(response.status, 200);
+      return (await response.json() as { data: any }).data;
+    };
+    assert.deepEqual(await graphql('{ articles { items { title author { name } } } }'),
+      { articles: { items: [{ title: 'Notes on the Analytical Engine', author: { name: 'Ada Lovelace' } }] } });
+    assert.deepEqual(await graphql('{ authors { items { name articles(limit: 5) { items { title } } } } }'),
+      { authors: { items: [{ name: 'Ada Lovelace', articles: { items: [{ title: 'Notes on the Analytical Engine' }] } }] } });
+    const referrers = await request('GET', `/authors/${author.body.id}/_referrers`);
+    assert.deepEqual(referrers.body, { items: [{ resource: 'articles', field: 'authorId', count: 1, ids: [id] }] });
   });
 });
