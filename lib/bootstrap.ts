@@ -7,7 +7,7 @@ import type { EventBus } from './manager/events.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import type { Server } from 'node:http';
-import { RequestTracker, sendProblem, securityMiddleware, stopAccepting } from './http/index.js';
+import { RequestTracker, requestLog, sendProblem, securityMiddleware, stopAccepting } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
@@ -107,7 +107,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
       if (reindexed > 0) logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
     }
-    protectApp(app, resolved.cors.origins, logger, tracker);
+    protectApp(app, resolved.cors.origins, logger, tracker, contexts.userIdOf);
     await runPhase(plugins, 'mount', contextOf);
     for (const plugin of plugins) {
       await plugin.start?.(contextOf(plugin));
@@ -182,13 +182,14 @@ async function shutdown(strata: Strata, tracker: RequestTracker, options: Shutdo
 
 /**
  * Before any plugin mounts a route: no `X-Powered-By`, and the protections of `securityMiddleware`
- * (nosniff, page policies, cross-site writes refused), and the count of requests in flight a
- * graceful shutdown waits for. Only for an Express-like app.
+ * (nosniff, page policies, cross-site writes refused), the count of requests in flight a
+ * graceful shutdown waits for, and one log line per request. Only for an Express-like app.
  */
-function protectApp(app: unknown, origins: readonly string[], logger: Logger, tracker: RequestTracker): void {
+function protectApp(app: unknown, origins: readonly string[], logger: Logger, tracker: RequestTracker, userIdOf: (request: object) => string | null | undefined): void {
   const express = app as { disable?(name: string): void; use?(handler: unknown): void } | null;
   if (typeof express?.use !== 'function') return;
   express.disable?.('x-powered-by');
   express.use(tracker.middleware);
+  express.use(requestLog(logger, userIdOf));
   express.use(securityMiddleware({ origins }, (request, response, error) => sendProblem(request as never, response as never, error, logger)));
 }

@@ -1,8 +1,10 @@
+import { pino, type DestinationStream } from 'pino';
+
 /** Log levels from quietest to loudest; `STRATA_LOG_LEVEL` picks one (default `info`). */
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 
-/** A small leveled logger writing one JSON line per entry to stderr. */
+/** A leveled logger writing one JSON line per entry to stderr, through pino. */
 export interface Logger {
   error(message: string, details?: Record<string, unknown>): void;
   warn(message: string, details?: Record<string, unknown>): void;
@@ -14,12 +16,16 @@ export interface Logger {
  * Creates the logger for `level`. Below `debug`, an `error` detail loses the values SQL errors
  * quote (user data has no place in logs); at `debug` it is written whole.
  */
-export function createLogger(level: LogLevel): Logger {
-  const threshold = LOG_LEVELS.indexOf(level);
+export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
+  // Lines as before pino: {"level":"warn","time":"<ISO>", …details, "message":"…"}, no pid or hostname.
+  const log = pino({
+    level, base: null, messageKey: 'message', timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  }, destination);
   const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, details?: Record<string, unknown>) => {
-    if (LOG_LEVELS.indexOf(at) > threshold) return;
+    if (!log.isLevelEnabled(at)) return;
     const shown = level !== 'debug' && typeof details?.error === 'string' ? { ...details, error: withoutSqlValues(details.error) } : details;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...shown })}\n`);
+    log[at](shown ?? {}, message);
   };
   return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
 }

@@ -4,3 +4,4 @@ export { sendJson, sendText } from './send.js';
 export { checkJsonDepth, decodeUtf8, DECODED_ENCODINGS, DEFAULT_MAX_INPUT_DEPTH, parseByteSize, parseJsonText, readRequestBody, valueDepth, type BodyLimits } from './body.js';
 export { securityMiddleware, type SecurityOptions } from './security.js';
 export { RequestTracker, stopAccepting } from './shutdown.js';
+export { requestLog } from './request-log.js';

@@ -50,10 +50,21 @@ export class PluginContexts {
     if (input.app) this.services.provide('bootstrap', 'http', input.app);
   }
 
+  /** The callers found so far, by request: the request log names them. */
+  private readonly resolvedUsers = new WeakMap<object, CurrentUser | null>();
+
   /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */
-  readonly currentUser = (request: unknown): Promise<CurrentUser | null> => (
-    this.userResolvers.length === 0 ? Promise.resolve(this.input.options.currentUser(request)) : this.resolveUser(request)
-  );
+  readonly currentUser = async (request: unknown): Promise<CurrentUser | null> => {
+    const user = this.userResolvers.length === 0 ? await this.input.options.currentUser(request) : await this.resolveUser(request);
+    if (typeof request === 'object' && request !== null) this.resolvedUsers.set(request, user);
+    return user;
+  };
+
+  /** The id of the caller `currentUser` found for `request`, if it was asked. */
+  readonly userIdOf = (request: object): string | null | undefined => {
+    const user = this.resolvedUsers.get(request);
+    return user === undefined ? undefined : user === null ? null : String(user.id);
+  };
 
   private async resolveUser(request: unknown): Promise<CurrentUser | null> {
     for (const resolve of this.userResolvers) {

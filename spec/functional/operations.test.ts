@@ -165,3 +165,38 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
     });
   });
 }
+
+describe('operations: one JSON log line per request', () => {
+  it('names method, path, status, duration, request id and user, and never the credentials, body or query', async () => {
+    const database = await BACKENDS.find((candidate) => candidate.name === 'sqlite-file')!.create();
+    const server = await startEventServer({ STRATA_DATABASE_URL: database.url, STRATA_LOG_LEVEL: 'info' }, OPS_SERVER_ENTRY);
+    try {
+      const secret = 'sk_live_do_not_log_me';
+      const created = await fetch(`${server.baseUrl}/notes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}-header`, 'x-api-key': `${secret}-key`, 'x-request-id': 'req-log-1', 'x-user': 'ada' },
+        body: JSON.stringify({ text: `${secret}-body` }),
+      });
+      assert.equal(created.status, 201);
+      const missing = await fetch(`${server.baseUrl}/notes/nope?token=${secret}-query`, { headers: { 'x-request-id': 'req-log-2' } });
+      assert.ok(missing.status >= 400);
+      const lines = () => server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      await waitFor(() => lines().some((line) => line.requestId === 'req-log-2') || undefined, 'the second request to be logged');
+      const first = lines().find((line) => line.requestId === 'req-log-1')!;
+      assert.equal(first.level, 'info');
+      assert.equal(first.message, 'request');
+      assert.equal(first.method, 'POST');
+      assert.equal(first.path, '/notes');
+      assert.equal(first.status, 201);
+      assert.equal(first.userId, 'ada');
+      assert.equal(typeof first.durationMs, 'number');
+      assert.ok(typeof first.time === 'string' && !Number.isNaN(Date.parse(first.time)));
+      const second = lines().find((line) => line.requestId === 'req-log-2')!;
+      assert.deepEqual([second.method, second.path, second.status, second.userId], ['GET', '/notes/nope', missing.status, null]);
+      assert.equal(server.output().includes(secret), false, 'no token, API key, query or body is logged');
+    } finally {
+      await server.kill();
+      await database.dispose();
+    }
+  });
+});

@@ -5,13 +5,14 @@
  * from STRATA_DATABASE_URL. It prints `listening on <port>` once ready. To hold work in flight
  * across a SIGTERM without timing: a Note created with `waitForSignal: true` waits in a before-create
  * hook until the process got SIGTERM (printing `note waiting` first), and a Tick with
- * `waitForSignal: true` does the same in its handler (printing `tick waiting`).
+ * `waitForSignal: true` does the same in its handler (printing `tick waiting`). STRATA_LOG_LEVEL sets
+ * the log level (default warn); a request's `X-User` header names its caller.
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { IsBoolean, IsOptional, Length } from 'class-validator';
 import express from 'express';
-import { bootstrap, definePlugin, Job, jobsPlugin, Resource, type JobHandler } from '../../index.js';
+import { bootstrap, definePlugin, Job, jobsPlugin, Resource, type BootstrapOptions, type JobHandler } from '../../index.js';
 
 let signalled: () => void;
 const signal = new Promise<void>((resolve) => { signalled = resolve; });
@@ -55,7 +56,11 @@ const strata = await bootstrap(app, {
       },
     }),
   ],
-  logLevel: 'warn',
+  logLevel: (process.env.STRATA_LOG_LEVEL ?? 'warn') as BootstrapOptions['logLevel'],
+  currentUser: (request) => {
+    const user = (request as { headers: Record<string, string | undefined> }).headers['x-user'];
+    return user ? { id: user } : null;
+  },
 });
 const server = app.listen(0, '127.0.0.1', () => {
   console.log(`listening on ${(server.address() as AddressInfo).port}`);
