@@ -7,7 +7,7 @@ import type { EventBus } from './manager/events.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
 import type { Server } from 'node:http';
-import { RequestTracker, requestLog, sendProblem, securityMiddleware, stopAccepting } from './http/index.js';
+import { corsMiddleware, RequestTracker, requestLog, sendProblem, securityMiddleware, stopAccepting } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
@@ -183,7 +183,8 @@ async function shutdown(strata: Strata, tracker: RequestTracker, options: Shutdo
 /**
  * Before any plugin mounts a route: no `X-Powered-By`, and the protections of `securityMiddleware`
  * (nosniff, page policies, cross-site writes refused), the count of requests in flight a
- * graceful shutdown waits for, and one log line per request. Only for an Express-like app.
+ * graceful shutdown waits for, one log line per request, and CORS for `cors.origins`. Only for an
+ * Express-like app.
  */
 function protectApp(app: unknown, origins: readonly string[], logger: Logger, tracker: RequestTracker, userIdOf: (request: object) => string | null | undefined): void {
   const express = app as { disable?(name: string): void; use?(handler: unknown): void } | null;
@@ -191,5 +192,6 @@ function protectApp(app: unknown, origins: readonly string[], logger: Logger, tr
   express.disable?.('x-powered-by');
   express.use(tracker.middleware);
   express.use(requestLog(logger, userIdOf));
+  express.use(corsMiddleware(origins));
   express.use(securityMiddleware({ origins }, (request, response, error) => sendProblem(request as never, response as never, error, logger)));
 }

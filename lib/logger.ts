@@ -16,7 +16,7 @@ export interface Logger {
  * Creates the logger for `level`. Below `debug`, an `error` detail loses the values SQL errors
  * quote (user data has no place in logs); at `debug` it is written whole.
  */
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ fd: 2, sync: true })): Logger {
+export function createLogger(level: LogLevel, destination: DestinationStream = { write: (line: string) => process.stderr.write(line) }): Logger {
   // Lines as before pino: {"level":"warn","time":"<ISO>", …details, "message":"…"}, no pid or hostname.
   const log = pino({
     level, base: null, messageKey: 'message', timestamp: pino.stdTimeFunctions.isoTime,

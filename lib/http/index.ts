@@ -5,3 +5,4 @@ export { checkJsonDepth, decodeUtf8, DECODED_ENCODINGS, DEFAULT_MAX_INPUT_DEPTH,
 export { securityMiddleware, type SecurityOptions } from './security.js';
 export { RequestTracker, stopAccepting } from './shutdown.js';
 export { requestLog } from './request-log.js';
+export { corsMiddleware } from './cors.js';

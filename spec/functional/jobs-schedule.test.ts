@@ -51,7 +51,7 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
 describe('jobs plugin lifecycle', () => {
   it('is a default plugin when a resource is a @Job, with or without an app', () => {
     assert.deepEqual(defaultPlugins(null, [Heartbeat]).map((plugin) => plugin.name), ['jobs']);
-    assert.deepEqual(defaultPlugins({}, [Heartbeat]).map((plugin) => plugin.name), ['rest', 'graphql', 'openapi', 'jobs']);
+    assert.deepEqual(defaultPlugins({}, [Heartbeat]).map((plugin) => plugin.name), ['rest', 'graphql', 'openapi', 'health', 'idempotency', 'jobs']);
     assert.deepEqual(defaultPlugins(null, []).map((plugin) => plugin.name), []);
   });
 
