@@ -67,6 +67,14 @@ export function idOf(call: OperationCall): string {
   return call.id;
 }
 
+/** The members of a `_bulk` PATCH or DELETE body (a JSON object with only `allowed`); a missing `where` is the manager's 400. */
+function bulkBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw StrataError.badRequest(`_bulk takes a JSON object { ${allowed.join(', ')} }`);
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) throw StrataError.badRequest(`unknown member(s) ${unknown.join(', ')}; this _bulk takes ${allowed.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
 const WRITE_PROBLEMS = [400, 404, 409, 410, 412, 413, 415, 422];
 
 /**
@@ -104,6 +112,43 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
       if (!Array.isArray(body)) throw StrataError.badRequest('_bulk takes a JSON array of resources');
       return manager.createMany(body, { user, ...draftOption(parameters) });
     },
+  },
+  {
+    name: 'bulkPatch', action: 'update', mutates: true, method: 'patch', path: '/_bulk',
+    summary: (model) => `Patch every ${model.name} matching a filter, in one transaction`,
+    description: (model) => `Applies one JSON Merge Patch to every ${model.name} matching \`where\` (at most 10,000), in one transaction, one revision each, each checked like a PATCH of that resource. A missing \`where\` is a 400; \`{}\` matches every resource.`,
+    operationId: (_one, many) => `bulkPatch${many}`,
+    parameters: draftParameter,
+    body: (model) => jsonBody({
+      type: 'object', properties: { where: schemaRef(resourceSchemaNames(model).where), patch: schemaRef(resourceSchemaNames(model).patch) }, required: ['where', 'patch'], additionalProperties: false,
+    }, 'The filter and the merge patch.'),
+    result: () => jsonResult('How many resources matched, and their ids.', schemaRef('BulkResult')),
+    problems: [400, 403, 404, 409, 413, 415, 422],
+    invoke: ({ manager, body, user, parameters }) => {
+      const { where, patch } = bulkBody(body, ['where', 'patch']);
+      if (patch === undefined) throw StrataError.badRequest('patch is required: the JSON Merge Patch to apply to each resource');
+      return manager.patchMany(where, patch, { user, ...draftOption(parameters) });
+    },
+  },
+  {
+    name: 'bulkDelete', action: 'delete', mutates: true, method: 'delete', path: '/_bulk',
+    summary: (model) => `Delete every ${model.name} matching a filter, in one transaction`,
+    description: (model) => `Soft-deletes every ${model.name} matching \`where\` (at most 10,000), in one transaction, each checked like a DELETE of that resource. A missing \`where\` is a 400; \`{}\` matches every resource.`,
+    operationId: (_one, many) => `bulkDelete${many}`,
+    body: (model) => jsonBody({ type: 'object', properties: { where: schemaRef(resourceSchemaNames(model).where) }, required: ['where'], additionalProperties: false }, 'The filter.'),
+    result: () => jsonResult('How many resources were deleted, and their ids.', schemaRef('BulkResult')),
+    problems: [400, 403, 404, 409, 413, 415],
+    invoke: ({ manager, body, user }) => manager.deleteMany(bulkBody(body, ['where']).where, { user }),
+  },
+  {
+    name: 'revertWindow', action: 'revert', mutates: true, method: 'post', path: '/_revert',
+    summary: (model) => `Undo the changes made to ${model.name} resources in a window of time`,
+    description: (model) => `Changed ${model.name} resources get a new revision with the data they had at \`since\`, those created in the window are deleted, those deleted in it restored; \`by\` keeps other users' changes, \`where\` matches the current state. One transaction; \`dryRun\` returns the same plan and writes nothing. A unique value taken twice fails it whole (409 naming the ids).`,
+    operationId: (_one, many) => `revert${many}Window`,
+    body: () => jsonBody(schemaRef('RevertWindow'), 'The window to undo.'),
+    result: () => jsonResult('The plan, carried out unless dryRun.', schemaRef('RevertPlan')),
+    problems: [400, 403, 409, 413, 415, 422],
+    invoke: ({ manager, body, user }) => manager.revertWindow(body, { user }),
   },
   {
     name: 'export', action: 'export', mutates: false, method: 'get', path: '/_export',
@@ -146,14 +191,21 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
   },
   {
     name: 'get', action: 'read', mutates: false, method: 'get', path: '/:id',
-    actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
-    summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n)`,
+    actionFor: (parameters) => (parameters.revision !== undefined || parameters.asOf !== undefined ? 'history' : 'read'),
+    summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n, or as it was with ?asOf=)`,
     operationId: (one) => `get${one}`,
-    parameters: () => [{ name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one.' }],
+    parameters: () => [
+      { name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one.' },
+      { name: 'asOf', in: 'query', kind: 'dateTime', schema: { type: 'string', format: 'date-time' }, description: 'Read the resource as it was at this moment (404 before it existed, 410 while it was deleted).' },
+    ],
     conditional: 'If-None-Match',
     result: resourceResult('The resource.'),
     problems: [400, 404, 410],
-    invoke: (call) => call.manager.get(idOf(call), { user: call.user, ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}) }),
+    invoke: (call) => call.manager.get(idOf(call), {
+      user: call.user,
+      ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}),
+      ...(call.parameters.asOf !== undefined ? { asOf: call.parameters.asOf as string } : {}),
+    }),
   },
   {
     name: 'replace', action: 'update', mutates: true, method: 'put', path: '/:id',
@@ -246,6 +298,17 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     result: resourceResult('The resource with revision n current; the next write branches from it.'),
     problems: [400, 404, 409, 410, 412, 422],
     invoke: (call) => call.manager.switch(idOf(call), call.parameters.n as number, writeOptionsOf(call)),
+  },
+  {
+    name: 'revert', action: 'revert', mutates: true, method: 'post', path: '/:id/revert/:n',
+    summary: (model) => `Write a new revision of ${withArticle(model.name)} equal to revision n`,
+    description: (model) => `Writes a new revision of ${withArticle(model.name)} whose data equals revision n (history stays linear, unlike switch); nothing is written when the data is equal already.`,
+    operationId: (one) => `revert${one}`,
+    parameters: (model) => [REVISION_NUMBER_PARAMETER, ...draftParameter(model)],
+    conditional: 'If-Match',
+    result: resourceResult('The resource after the revert.'),
+    problems: [400, 404, 409, 410, 412, 422],
+    invoke: (call) => call.manager.revert(idOf(call), call.parameters.n as number, writeOptionsOf(call, draftOption(call.parameters))),
   },
   {
     name: 'publish', action: 'publish', mutates: true, method: 'post', path: '/:id/publish',

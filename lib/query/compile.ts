@@ -34,8 +34,10 @@ const COMPARISON_SQL = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<
  * page exists; projection of `fields` happens after.
  * @example const { select, count } = compileQuery(model, parseQuery(model, input, limits), database.dialect);
  */
-export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect, scope?: Condition | false): CompiledQuery {
-  const table = quoteIdentifier(model.names.table);
+export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect, scope?: Condition | false, source?: CompiledStatement): CompiledQuery {
+  // `source`: a derived table with the current-state table's columns to search instead (as-of searches).
+  const table = source ? source.sql : quoteIdentifier(model.names.table);
+  const sourceParams = source?.params ?? [];
   const filters = [deletedFilter(parsed.deleted)];
   // A scope (a hook's `restrict({ visible })`) is ANDed in like a filter but kept out of the cursor signature.
   if (scope !== undefined) filters.push(scope === false ? NEVER : condition(scope, dialect));
@@ -46,11 +48,11 @@ export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect:
   const pageWhere = whereClause(pageFilters);
   const select: CompiledStatement = {
     sql: `SELECT t.* FROM ${table} t${pageWhere.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    params: [...pageWhere.params, parsed.limit + 1, parsed.offset],
+    params: [...sourceParams, ...pageWhere.params, parsed.limit + 1, parsed.offset],
   };
   if (!parsed.total) return { select };
   const countWhere = whereClause(filters);
-  return { select, count: { sql: `SELECT COUNT(*) AS "total" FROM ${table} t${countWhere.sql}`, params: countWhere.params } };
+  return { select, count: { sql: `SELECT COUNT(*) AS "total" FROM ${table} t${countWhere.sql}`, params: [...sourceParams, ...countWhere.params] } };
 }
 
 /**
