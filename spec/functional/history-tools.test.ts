@@ -155,6 +155,36 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       });
     });
 
+    describe('GraphQL', () => {
+      async function graphql(query: string, variables: Record<string, unknown> = {}) {
+        // Straight to the endpoint: the OpenAPI check of app.request covers REST routes only.
+        const response = await fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...as('gina') }, body: JSON.stringify({ query, variables }) });
+        const body = await response.json() as { data: any; errors?: unknown };
+        assert.equal(response.status, 200, JSON.stringify(body));
+        assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+        return body.data;
+      }
+
+      it('offers asOf on item and items, revertItem, patchItems, deleteItems and revertItemsWindow', async () => {
+        const tag = `graphql-${Date.now()}`;
+        const { id } = await create({ name: `${tag}-1`, qty: 1 });
+        const at = await moment();
+        await app.request('PATCH', `/items/${id}`, { body: { qty: 2 } });
+        const read = await graphql(`query($id: ID!, $at: DateTime) { item(id: $id, asOf: $at) { qty _meta { revision } }
+          items(asOf: $at, where: { name: { startsWith: "${tag}" } }) { items { qty } } }`, { id, at });
+        assert.deepEqual(read, { item: { qty: 1, _meta: { revision: 1 } }, items: { items: [{ qty: 1 }] } });
+        const reverted = await graphql('mutation($id: ID!) { revertItem(id: $id, revision: 1) { qty _meta { revision updatedBy } } }', { id });
+        assert.deepEqual(reverted.revertItem, { qty: 1, _meta: { revision: 3, updatedBy: 'gina' } });
+        const patched = await graphql(`mutation { patchItems(where: { name: { startsWith: "${tag}" } }, patch: { note: "g" }) { count ids } }`);
+        assert.deepEqual(patched.patchItems, { count: 1, ids: [id] });
+        const plan = await graphql(`mutation($at: DateTime!) { revertItemsWindow(since: $at, by: "gina", dryRun: true) { plan { id from to action diff { op path } } } }`, { at });
+        // Gina's revert and patch are undone; the anonymous qty: 2 made in the window is kept.
+        assert.deepEqual(plan.revertItemsWindow.plan, [{ id, from: 4, to: 1, action: 'revert', diff: [{ op: 'remove', path: '/note' }, { op: 'replace', path: '/qty' }] }]);
+        const deleted = await graphql(`mutation { deleteItems(where: { name: { startsWith: "${tag}" } }) { count ids } }`);
+        assert.deepEqual(deleted.deleteItems, { count: 1, ids: [id] });
+      });
+    });
+
     describe('POST /items/_revert', () => {
       it('undoes one user\'s window of 200 random writes, keeping the other user\'s changes; dry run writes nothing', async () => {
         const random = seededRandom('STRATA_REVERT_SEED');
