@@ -84,7 +84,7 @@ export class HistoryStore {
       `SELECT h.*, r."n" AS "r_n", r."parent" AS "r_parent", r."status" AS "r_status", r."hash" AS "r_hash", r."schema_version" AS "r_schema_version",`
       + ` r."data" AS "r_data", r."created_at" AS "r_created_at", r."created_by" AS "r_created_by"`
       + ` FROM "${HISTORY_TABLE}" h LEFT JOIN "${REVISIONS_TABLE}" r ON r."resource" = h."resource" AND r."id" = h."id" AND r."n" = h."revision"`
-      + ` WHERE h."resource" = ? AND h."id" = ? AND h."at" ${inclusive ? '<=' : '<'} ? ORDER BY h."version" DESC LIMIT 1`,
+      + ` WHERE h."resource" = ? AND h."id" = ? AND h."at" ${inclusive ? '<=' : '<'} ? ORDER BY h."at" DESC, h."version" DESC LIMIT 1`,
       [this.model.name, id, at]);
     const row = rows[0];
     if (!row) return undefined;
@@ -136,7 +136,7 @@ export class HistoryStore {
         : `(r."data"->>'${field.name}')::${dialect.columnType(field.type.kind)}`;
       return `${extract} AS "${field.column}"`;
     });
-    const latest = `SELECT h.*, ROW_NUMBER() OVER (PARTITION BY h."id" ORDER BY h."version" DESC) AS "strata_rank"`
+    const latest = `SELECT h.*, ROW_NUMBER() OVER (PARTITION BY h."id" ORDER BY h."at" DESC, h."version" DESC) AS "strata_rank"`
       + ` FROM "${HISTORY_TABLE}" h WHERE h."resource" = ? AND h."at" <= ?`;
     const sql = `(SELECT t."id", h."revision" AS "${C.revision}", h."revision_count" AS "${C.revisionCount}", h."status" AS "${C.status}",`
       + ` r."hash" AS "${C.hash}", r."schema_version" AS "${C.schemaVersion}", h."version" AS "${C.version}",`

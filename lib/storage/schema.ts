@@ -122,7 +122,11 @@ function historySchema(): EntitySchema {
       deleted: integer(),
     } as never,
     // Window reverts and as-of searches look changes up by time.
-    indexes: [{ name: `${HISTORY_TABLE}_at_idx`, properties: ['resource', 'at'] }],
+    indexes: [
+      { name: `${HISTORY_TABLE}_at_idx`, properties: ['resource', 'at'] },
+      // An as-of read seeks the last change of one resource at or before a moment.
+      { name: `${HISTORY_TABLE}_id_at_idx`, properties: ['resource', 'id', 'at'] },
+    ],
   });
 }
 
