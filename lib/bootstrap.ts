@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
+import { openBlobStore, type BlobStore } from './storage/blob-store.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
 
@@ -43,6 +44,12 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   } catch (error) {
     problems.push(...(error instanceof BootstrapError ? error.problems : [(error as Error).message]));
   }
+  let blobStore: BlobStore | undefined;
+  try {
+    blobStore = openBlobStore(resolved.blobs.store);
+  } catch (error) {
+    problems.push(...(error instanceof BootstrapError ? error.problems : [(error as Error).message]));
+  }
   problems.push(...resolved.problems, ...pluginProblems, ...unconsumedTraitProblems(models, plugins));
   if (problems.length > 0) throw new BootstrapError(problems);
 
@@ -59,7 +66,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   let database: Database | undefined;
   const dialect = parseDatabaseUrl(resolved.database).dialect;
   const logger = createLogger(resolved.logLevel);
-  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database });
+  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database, blobs: () => blobStore });
   const contextOf = contexts.of;
   await runPhase(plugins, 'configure', contextOf);
   contexts.endConfigure();
@@ -75,7 +82,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   try {
     await synchronizeSchema(database, models, logger);
     const environment = {
-      database, hooks, limits: resolved.limits, models, changeRecorders: contexts.changeRecorders,
+      blobs: blobStore, database, hooks, limits: resolved.limits, models, changeRecorders: contexts.changeRecorders,
       managerOf: (target: Function) => manager(target as never) as ResourceManager,
     };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));

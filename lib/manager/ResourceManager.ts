@@ -2,6 +2,7 @@ import { prefixErrorPaths, StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import { HistoryStore } from '../storage/history-store.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
@@ -20,6 +21,7 @@ import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.
 import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
+import { blobFields, checkBlobsExist, type BlobValue } from './blobs.js';
 import { instant, isUndone, MAX_WINDOW_CHANGES, parseRevertWindow, planResource, type PlannedRevert, type RevertPlanEntry } from './window-revert.js';
 import { orderForUnique, uniqueConflicts } from './unique-plan.js';
 
@@ -36,6 +38,8 @@ export interface Page<T> {
 /** What the manager needs from the running app. */
 export interface ManagerEnvironment {
   database: Database;
+  /** Where `@Blob` bytes are stored (writes check that the blobs they name exist). */
+  blobs?: BlobStore;
   hooks: HookRegistry;
   limits: QueryLimits;
   /** The manager of another resource class (for references). */
@@ -95,6 +99,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const validated = await validateData(this.model, access.protectFields(data, undefined, false));
       this.checkDraftAllowed(options);
       await this.references.checkTargetsExist(validated);
+      await checkBlobsExist(this.model, validated, this.environment.blobs);
       const now = new Date().toISOString();
       const user = this.actor(options);
       // A job's revisions carry its `_job` state, so each status change shows in the history.
@@ -487,6 +492,25 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.history.asOfSource(at, { sql: tests.expressions[0], params: tests.params });
   }
 
+  /**
+   * The blob in `field` of a resource (its current revision, or `revision`), read like `get` (the
+   * same hooks and permissions, so a masked field has no blob): NOT_FOUND when the field is not a
+   * `@Blob()` field or holds none. Stream the bytes with `blobs.open(value.hash)`.
+   */
+  async blob(id: string, field: string, options: CallOptions & { revision?: number } = {}): Promise<BlobValue> {
+    if (!blobFields(this.model).includes(field)) throw new StrataError('NOT_FOUND', `${this.model.name} has no @Blob() field ${field}`);
+    const view = await this.get(id, options) as Record<string, unknown>;
+    const value = view[field] as BlobValue | undefined | null;
+    if (!value) throw new StrataError('NOT_FOUND', `${this.model.name} ${id} has no ${field}${options.revision === undefined ? '' : ` in revision ${options.revision}`}`);
+    return value;
+  }
+
+  /** The bytes of a stored blob (all of them, or `start` to `end` included); read its descriptor with `blob()` first. */
+  openBlob(hash: string, range?: { start: number; end: number }): import('node:stream').Readable {
+    if (!this.environment.blobs) throw new StrataError('NOT_FOUND', 'no blob store is configured');
+    return this.environment.blobs.open(hash, range);
+  }
+
   /** Every resource (deleted ones too) with its full history, for `_export`. */
   exportRecords(options: CallOptions = {}): AsyncGenerator<ExportRecord> {
     let records: AsyncGenerator<ExportRecord> | undefined;
@@ -541,6 +565,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     const hash = contentHash(data);
     if (hash === state.hash && state.schemaVersion === this.model.versioning.schemaVersion) return access.maskView(toView(this.model, state));
     await this.references.checkTargetsExist(data);
+    await checkBlobsExist(this.model, data, this.environment.blobs);
     const now = new Date().toISOString();
     const user = this.actor(options);
     const schemaVersion = this.model.versioning.schemaVersion;

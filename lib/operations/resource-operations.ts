@@ -5,6 +5,7 @@ import type { QueryLimits } from '../query/index.js';
 import { limitSchema } from '../schema/query-schemas.js';
 import { resourceSchemaNames } from '../schema/resource-schemas.js';
 import { schemaRef, type SchemaObject } from '../schema/types.js';
+import { blobFields } from '../manager/blobs.js';
 import { writeOptionsOf, type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult } from './types.js';
 
 /** Media types a PATCH body may have, and the patch format each means. */
@@ -309,6 +310,24 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     result: resourceResult('The resource after the revert.'),
     problems: [400, 404, 409, 410, 412, 422],
     invoke: (call) => call.manager.revert(idOf(call), call.parameters.n as number, writeOptionsOf(call, draftOption(call.parameters))),
+  },
+  {
+    name: 'blob', action: 'read', mutates: false, method: 'get', path: '/:id/:field',
+    actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
+    summary: (model) => `Download a file (@Blob field) of ${withArticle(model.name)}`,
+    description: (model) => `Streams the bytes of the @Blob field \`field\` of ${withArticle(model.name)} (or of revision \`revision\`) with their Content-Type, Content-Length and ETag; a Range header gets 206 with Content-Range.`,
+    operationId: (one) => `download${one}Blob`,
+    parameters: (model) => [
+      { name: 'field', in: 'path', kind: 'string', required: true, schema: { type: 'string', enum: blobFields(model) }, description: 'A @Blob field.' },
+      { name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'The file as revision n has it.' },
+    ],
+    result: () => ({ status: 200, kind: 'blob', description: 'The bytes (206 with Content-Range for a Range request).' }),
+    problems: [400, 404, 410],
+    appliesTo: (model) => blobFields(model).length > 0,
+    invoke: async (call) => {
+      const value = await call.manager.blob(idOf(call), call.parameters.field as string, { user: call.user, ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}) });
+      return { value, open: (range?: { start: number; end: number }) => call.manager.openBlob(value.hash, range) };
+    },
   },
   {
     name: 'publish', action: 'publish', mutates: true, method: 'post', path: '/:id/publish',
