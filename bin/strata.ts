@@ -10,10 +10,46 @@ import { pathToFileURL } from 'node:url';
 import type { BootstrapOptions, JobsService, StrataPlugin } from '../index.js';
 
 const USAGE = `Usage: strata worker <entry>
+       strata blobs gc <entry> [--grace-hours <n>]
 
-  Runs the background jobs of the app whose bootstrap options <entry> exports
-  (export default { resources, database }), with no HTTP server. Stops on SIGINT or SIGTERM,
-  waiting for running jobs. Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.`;
+  worker    Runs the background jobs of the app whose bootstrap options <entry> exports
+            (export default { resources, database }), with no HTTP server. Stops on SIGINT or
+            SIGTERM, waiting for running jobs.
+  blobs gc  Removes the blobs (docs/blobs.md) that no revision, current or old, names any more and
+            that were stored more than --grace-hours ago (default 24).
+  Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.`;
+
+/** The bootstrap options <entry> exports, or undefined (after saying why). */
+async function loadOptions(command: string, entry: string): Promise<BootstrapOptions | undefined> {
+  const loaded = await import(pathToFileURL(resolve(entry)).href) as { default?: unknown; options?: unknown };
+  const options = (loaded.default ?? loaded.options) as BootstrapOptions | undefined;
+  if (!options || typeof options !== 'object' || !Array.isArray(options.resources)) {
+    console.error(`strata ${command}: ${entry} must export its bootstrap options as default (or as "options"): export default { resources: [...], database: '…' }`);
+    return undefined;
+  }
+  return options;
+}
+
+/** `strata blobs gc <entry> [--grace-hours n]`. */
+async function blobsGc(args: string[]): Promise<number> {
+  const [entry, flag, value, ...rest] = args;
+  const graceHours = flag === undefined ? 24 : flag === '--grace-hours' && value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (!entry || Number.isNaN(graceHours) || rest.length > 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  const options = await loadOptions('blobs gc', entry);
+  if (!options) return 2;
+  const { bootstrap } = await import('../index.js');
+  const strata = await bootstrap(null, { ...options, plugins: options.plugins?.filter((plugin: StrataPlugin) => !plugin.requires?.includes('http')) ?? [] });
+  try {
+    const result = await strata.blobs.gc({ graceMs: graceHours * 3600_000 });
+    console.log(`strata blobs gc: removed ${result.removed.length}, kept ${result.referenced} referenced and ${result.young} younger than ${graceHours} h`);
+  } finally {
+    await strata.close();
+  }
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, entry, ...rest] = argv;
@@ -21,16 +57,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'blobs' && entry === 'gc') return blobsGc(rest);
   if (command !== 'worker' || !entry || rest.length > 0) {
     console.error(USAGE);
     return 2;
   }
-  const loaded = await import(pathToFileURL(resolve(entry)).href) as { default?: unknown; options?: unknown };
-  const options = (loaded.default ?? loaded.options) as BootstrapOptions | undefined;
-  if (!options || typeof options !== 'object' || !Array.isArray(options.resources)) {
-    console.error(`strata worker: ${entry} must export its bootstrap options as default (or as "options"): export default { resources: [...], database: '…' }`);
-    return 2;
-  }
+  const options = await loadOptions('worker', entry);
+  if (!options) return 2;
   const { bootstrap } = await import('../index.js');
   // A worker has no app: plugins that serve HTTP (they require the `http` service) are left out.
   const plugins = options.plugins?.filter((plugin: StrataPlugin) => !plugin.requires?.includes('http'));
@@ -57,6 +90,6 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (error: unknown) => {
-  console.error(`strata worker: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`strata: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

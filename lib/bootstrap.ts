@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
+import { collectBlobGarbage, type BlobGcResult } from './storage/blob-gc.js';
 import { openBlobStore, type BlobStore } from './storage/blob-store.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
@@ -24,6 +25,8 @@ export interface Strata {
   service<T>(name: string): T;
   /** The change feed (the events plugin's service `events`, docs/events.md); a BootstrapError without that plugin. */
   readonly events: EventBus;
+  /** The blob store, and `gc` (`strata blobs gc`): removes blobs no revision names, stored longer than `graceMs` ago (default 24 h). */
+  readonly blobs: { readonly store: BlobStore; gc(options?: { graceMs?: number }): Promise<BlobGcResult> };
   /** Stops plugins (in reverse order) and closes the database. */
   close(): Promise<void>;
 }
@@ -107,6 +110,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     hooks,
     manager,
     service: (name) => services.require(name, 'strata.service()'),
+    blobs: { store: blobStore!, gc: (options = {}) => collectBlobGarbage(database!, models, blobStore!, options.graceMs) },
     get events() {
       if (!services.has('events')) throw new BootstrapError(['strata.events needs the events plugin: add eventsPlugin() to plugins']);
       return services.require<EventBus>('events', 'strata.events');

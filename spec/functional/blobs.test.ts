@@ -85,6 +85,22 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       expectProblem(await app.request('GET', `/posters/${created.body.id}/title`), 404, 'NOT_FOUND');
     });
 
+    it('gc removes only blobs no revision names, after the grace period', async () => {
+      const old = (await upload(app, randomBytes(100))).body;
+      const current = (await upload(app, randomBytes(100))).body;
+      const orphan = (await upload(app, randomBytes(100))).body;
+      const poster = await app.request('POST', '/posters', { body: { title: 'gc', cover: old } });
+      await app.request('PATCH', `/posters/${poster.body.id}`, { body: { cover: current } });
+      const young = await app.strata.blobs.gc();
+      assert.ok(!young.removed.includes(orphan.hash), 'a fresh upload survives the grace period');
+      const result = await app.strata.blobs.gc({ graceMs: 0 });
+      assert.ok(result.removed.includes(orphan.hash));
+      assert.ok(!result.removed.includes(old.hash) && !result.removed.includes(current.hash), 'old and current revisions keep their blobs');
+      const stored = storedFiles(folder).map((name) => `sha256:${name}`);
+      assert.deepEqual([stored.includes(old.hash), stored.includes(current.hash), stored.includes(orphan.hash)], [true, true, false]);
+      assert.equal((await fetch(`${app.baseUrl}/posters/${poster.body.id}/cover?revision=1`)).status, 200);
+    });
+
     it('refuses a write naming bytes nobody uploaded (422)', async () => {
       const hash = `sha256:${'ab'.repeat(32)}`;
       const refused = await app.request('POST', '/posters', { body: { title: 'ghost', cover: { hash, size: 3, contentType: 'text/plain' } } });
