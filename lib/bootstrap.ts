@@ -11,7 +11,8 @@ import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
 import { collectBlobGarbage, type BlobGcResult } from './storage/blob-gc.js';
-import { openBlobStore, type BlobStore } from './storage/blob-store.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
 
@@ -121,6 +122,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       try {
         await runPhase(started, 'stop', contextOf);
       } finally {
+        blobStore?.close?.();
         await database.close();
       }
     },

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BootstrapError, StrataError } from '../errors/index.js';
+import { StrataError } from '../errors/index.js';
 
 /** A stored blob as the store knows it. */
 export interface StoredBlob {
@@ -30,16 +30,12 @@ export interface BlobStore {
   delete(hash: string): Promise<void>;
   /** Every stored blob. */
   list(): AsyncIterable<StoredBlob>;
+  /** Releases connections (called by `strata.close()`). */
+  close?(): void;
 }
 
 /** The default store: a folder under ./data. */
 export const DEFAULT_BLOB_STORE = 'file:./data/blobs';
-
-/** Opens the store a `blobs.store` URL names: `file:<folder>` (S3-compatible buckets are not built yet). */
-export function openBlobStore(url: string): BlobStore {
-  if (url.startsWith('file:')) return new FolderBlobStore(resolve(url.slice('file:'.length)));
-  throw new BootstrapError([`blobs.store "${url}" is not supported; use file:<folder> (S3-compatible storage is not available in this version)`]);
-}
 
 const HEX = /^sha256:([0-9a-f]{64})$/;
 
