@@ -3,7 +3,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { HistoryStore } from '../storage/history-store.js';
+import { HistoryStore, type HistoryEntry, type StateAt } from '../storage/history-store.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
 import { compileQuery, compileTests, encodeCursor, jobQueryFields, parseQuery, type Condition, type QueryInput, type QueryLimits } from '../query/index.js';
@@ -373,14 +373,17 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const ids = await this.idsPassing([...new Set(changes.filter((change) => isUndone(change, window)).map((change) => change.id))], window.where, access);
       const later = await this.history.changesOfSince(ids, window.since);
       const planned: PlannedRevert[] = [];
+      // The current data of each planned resource, for ordering the writes around unique values.
+      const current = new Map<string, Record<string, unknown>>();
       for (const id of ids) {
         const state = await this.store.findState(id, true);
         if (!state) continue;
         const revisions = new Map<number, Record<string, unknown>>();
-        const dataOf = async (source: { entry: { revision: number }; revision?: { n: number; data: Record<string, unknown>; schemaVersion: number } } | { revision: number }) => {
+        // The data of a change's revision (read once per revision), as the model reads it now.
+        const dataOf = async (source: HistoryEntry | StateAt) => {
           const n = 'entry' in source ? source.entry.revision : source.revision;
           if (!revisions.has(n)) {
-            const revision = 'entry' in source && source.revision ? source.revision : await this.store.findRevision(id, n);
+            const revision = ('entry' in source ? source.revision : undefined) ?? await this.store.findRevision(id, n);
             if (!revision) throw StrataError.conflict(`revision ${n} of ${this.model.name} ${id} was pruned (@Versioned retain), so this window cannot be reverted`);
             revisions.set(n, withoutJobState(upgrade(this.model, revision.data, revision.schemaVersion)));
           }
@@ -388,12 +391,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         };
         const currentData = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
         const plan = await planResource(await this.history.stateAt(id, window.since, false), later.get(id) ?? [], (change) => isUndone(change, window), state, currentData, dataOf);
-        if (plan) planned.push(plan);
-      }
-      const current = new Map<string, Record<string, unknown>>();
-      for (const { entry } of planned) {
-        const state = await this.store.findState(entry.id);
-        if (state) current.set(entry.id, upgrade(this.model, state.data, state.schemaVersion));
+        if (!plan) continue;
+        planned.push(plan);
+        current.set(id, currentData);
       }
       const conflicts = await uniqueConflicts(this.model, this.store, planned);
       if (conflicts.length > 0) {
