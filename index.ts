@@ -15,6 +15,7 @@ export { openApiPlugin, type OpenApiOptions } from './plugins/openapi/index.js';
 export { jobsPlugin, type JobsOptions, type JobsService } from './plugins/jobs/index.js';
 export { eventsPlugin, type EventsOptions } from './plugins/events/index.js';
 export { webhooksPlugin, type WebhooksOptions } from './plugins/webhooks/index.js';
+export { authPlugin, type AuthOptions, type JwtOptions, type ApiKey, type ApiKeysService, type CreatedApiKey } from './plugins/auth/index.js';
 export { permissionsPlugin, type PermissionsOptions, type PolicyRuleInput } from './plugins/permissions/index.js';
 
 /** The default plugin that provides each service: a listed plugin requiring the service brings it. */

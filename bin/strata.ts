@@ -3,11 +3,13 @@
  * The `strata` command. `strata worker <entry>` runs the jobs of an app without HTTP: `<entry>` is
  * a module whose default export (or export named `options`) is the app's bootstrap options, e.g.
  * `export default { resources: [SendEmail, Report], database: process.env.STRATA_DATABASE_URL }`.
+ * `strata api-keys create|list|revoke` manages the auth plugin's API keys (bin/api-keys.ts).
  */
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BootstrapOptions, JobsService, StrataPlugin } from '../index.js';
+import { API_KEYS_USAGE, apiKeysCommand } from './api-keys.js';
 
 const USAGE = `Usage: strata worker <entry>
        strata blobs gc <entry> [--grace-hours <n>]
@@ -17,7 +19,9 @@ const USAGE = `Usage: strata worker <entry>
             SIGTERM, waiting for running jobs.
   blobs gc  Removes the blobs (docs/blobs.md) that no revision, current or old, names any more and
             that were stored more than --grace-hours ago (default 24).
-  Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.`;
+  Environment: STRATA_DATABASE_URL, STRATA_LOG_LEVEL.
+
+${API_KEYS_USAGE}`;
 
 /** The bootstrap options <entry> exports, or undefined (after saying why). */
 async function loadOptions(command: string, entry: string): Promise<BootstrapOptions | undefined> {
@@ -58,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'blobs' && entry === 'gc') return blobsGc(rest);
+  if (command === 'api-keys') return apiKeysCommand(argv.slice(1));
   if (command !== 'worker' || !entry || rest.length > 0) {
     console.error(USAGE);
     return 2;
@@ -90,6 +95,6 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (error: unknown) => {
-  console.error(`strata: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`strata ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

@@ -6,7 +6,8 @@ import { ResourceManager } from './manager/ResourceManager.js';
 import type { EventBus } from './manager/events.js';
 import { reindexStale } from './manager/reindex.js';
 import { resolveOptions, type BootstrapOptions } from './config.js';
-import { createLogger } from './logger.js';
+import { sendProblem, securityMiddleware } from './http/index.js';
+import { createLogger, type Logger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
@@ -94,6 +95,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       const reindexed = await reindexStale(model, managers.get(model.target)!.store, database);
       if (reindexed > 0) logger.info(`re-indexed ${reindexed} ${model.name} resource(s) stored at an older schema version`);
     }
+    protectApp(app, resolved.cors.origins, logger);
     await runPhase(plugins, 'mount', contextOf);
     for (const plugin of plugins) {
       await plugin.start?.(contextOf(plugin));
@@ -127,4 +129,15 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       }
     },
   };
+}
+
+/**
+ * Before any plugin mounts a route: no `X-Powered-By`, and the protections of `securityMiddleware`
+ * (nosniff, page policies, cross-site writes refused). Only for an Express-like app.
+ */
+function protectApp(app: unknown, origins: readonly string[], logger: Logger): void {
+  const express = app as { disable?(name: string): void; use?(handler: unknown): void } | null;
+  if (typeof express?.use !== 'function') return;
+  express.disable?.('x-powered-by');
+  express.use(securityMiddleware({ origins }, (request, response, error) => sendProblem(request as never, response as never, error, logger)));
 }

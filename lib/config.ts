@@ -28,6 +28,11 @@ export interface BootstrapOptions {
    * (default 100 MB); a string is short for `{ store }`.
    */
   blobs?: string | { store?: string; maxBytes?: number };
+  /**
+   * Cross-origin browsers: `origins` lists the origins (`https://app.example.com`) whose pages may
+   * send writes; a POST, PUT, PATCH or DELETE from any other site is a 403 (docs/rest.md#security).
+   */
+  cors?: { origins?: string[] };
 }
 
 /** Resolved options plus the plugins to run, which only bootstrap reads. */
@@ -71,6 +76,16 @@ export function resolveOptions(options: BootstrapOptions, environment: NodeJS.Pr
     limits: { defaultLimit, maxLimit },
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     blobs: { store: blobs.store ?? 'file:./data/blobs', maxBytes: Number.isSafeInteger(maxBytes) && maxBytes >= 1 ? maxBytes : DEFAULT_BLOB_MAX_BYTES },
+    cors: { origins: corsOrigins(options.cors, problems) },
     problems,
   };
+}
+
+function corsOrigins(cors: BootstrapOptions['cors'], problems: string[]): string[] {
+  const origins = cors?.origins ?? [];
+  if (!Array.isArray(origins) || !origins.every((origin) => typeof origin === 'string' && /^https?:\/\/[^/\s]+\/?$/i.test(origin))) {
+    problems.push('options.cors.origins must be a list of origins such as https://app.example.com');
+    return [];
+  }
+  return origins;
 }

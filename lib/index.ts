@@ -15,6 +15,6 @@ export type { PatchFormat } from './manager/patch.js';
 export type { StrataEvent, EventBus, EventFilter, EventHandler } from './manager/events.js';
 export { CHANGE_TYPES, type ChangeType } from './manager/changes.js';
 export type { QueryInput } from './query/index.js';
-export { StrataError, BootstrapError, ERROR_CODES, isStrataError, type ErrorCode, type ErrorDetail } from './errors/index.js';
+export { StrataError, BootstrapError, ERROR_CODES, isStrataError, type ErrorCode, type ErrorDetail, type StrataErrorOptions } from './errors/index.js';
 export type { JobOptions, JobHandler, JobContext, JobResource, JobLogLevel, BackoffOptions } from './metadata/job-model.js';
 export { JOB_STATUSES, type JobState, type JobStatus } from './metadata/job-model.js';

@@ -10,12 +10,28 @@ export interface Logger {
   debug(message: string, details?: Record<string, unknown>): void;
 }
 
-/** Creates the logger for `level`. */
+/**
+ * Creates the logger for `level`. Below `debug`, an `error` detail loses the values SQL errors
+ * quote (user data has no place in logs); at `debug` it is written whole.
+ */
 export function createLogger(level: LogLevel): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
   const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, details?: Record<string, unknown>) => {
     if (LOG_LEVELS.indexOf(at) > threshold) return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...details })}\n`);
+    const shown = level !== 'debug' && typeof details?.error === 'string' ? { ...details, error: withoutSqlValues(details.error) } : details;
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...shown })}\n`);
   };
   return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
+}
+
+/**
+ * A driver's error text without the values it quotes: knex writes `insert into … values ('ada', 36) - message`
+ * with the values inlined, and PostgreSQL echoes `Key (email)=(ada@x.org)`; statements and messages stay.
+ * @example withoutSqlValues("values ('ada@x.org', 36) - UNIQUE") // "values ('?', ?) - UNIQUE"
+ */
+export function withoutSqlValues(text: string): string {
+  return text
+    .replace(/'(?:[^']|'')*'/g, "'?'")
+    .replace(/\bvalues\s*\(([^)]*)\)/gi, (_match, list: string) => `values (${list.replace(/-?\b\d+(?:\.\d+)?\b/g, '?')})`)
+    .replace(/\(([^()]*)\)=\(([^()]*)\)/g, '($1)=(?)');
 }

@@ -3,7 +3,7 @@
  * (docs/plugins-and-hooks.md). It includes the user's API; the package root exports both.
  */
 export * from './index.js';
-export type { PluginContext, PluginOperations, UserResolver } from './plugin/context.js';
+export type { AuthenticateOptions, DescribedRoute, PluginContext, PluginOperations, SecurityScheme, UserResolver } from './plugin/context.js';
 export type { ModelTrait } from './plugin/traits.js';
 export type { Logger } from './logger.js';
 export type { Database, Row } from './storage/database.js';
@@ -12,6 +12,7 @@ export { HOOK_NAMES, HookRegistry } from './manager/hooks.js';
 export { CHANGE_TYPES, type Change, type ChangeRecorder } from './manager/changes.js';
 export type { EventsService } from './manager/events.js';
 export { parseEntityTags } from './manager/preconditions.js';
+export { clientFacts, MAX_LISTED_ERRORS } from './errors/index.js';
 export type { ResourceModel, FieldModel, FieldType } from './metadata/model.js';
 export { registerFieldType, fieldTypeOf } from './metadata/field-type-registry.js';
 export type { FieldTypeDefinition, FieldTypeIndex, FieldValueCheck, GraphQLScalarHint, JsonSchema } from './metadata/field-type-definition.js';

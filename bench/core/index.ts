@@ -8,13 +8,42 @@ import { Person, personData } from '../support/person.js';
 
 /**
  * Core benchmark: create / get / update / indexed-search throughput through the ResourceManager on
- * a SQLite file, update cost at 1,000 revisions against 1 revision, and indexed search latency at
- * 10,000 and 1,000,000 resources. `BENCH_LARGE` changes the large size (default 1,000,000).
+ * a SQLite file, bulk creates (`_bulk`, createMany) and `_import` (importRecords) in resources per
+ * second, update cost at 1,000 revisions against 1 revision, and indexed search latency at 10,000
+ * and 1,000,000 resources. `BENCH_LARGE` changes the large size (default 1,000,000).
  */
 const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000);
 const SMALL = 10_000;
+/** Resources per `_bulk` / `_import` call, and how many calls are timed. */
+const BULK = { size: 1000, calls: 10 };
+const BULK_TARGET = 20_000;
 const file = join(tmpdir(), `strata-bench-core-${process.pid}.sqlite`);
 const person = personData;
+
+/**
+ * Bulk throughput on fresh SQLite files: BULK.calls createMany calls of BULK.size people (what
+ * `POST /people/_bulk` runs), then the same resources exported and imported into a second app with
+ * importRecords (what `POST /people/_import` runs), BULK.size records per call.
+ */
+async function bulkThroughput(): Promise<void> {
+  const files = ['bulk', 'import'].map((name) => join(tmpdir(), `strata-bench-core-${name}-${process.pid}.sqlite`));
+  const [source, target] = await Promise.all(files.map((path) => bootstrap(null, { resources: [Person], database: `sqlite:${path}`, plugins: [], logLevel: 'warn' })));
+  try {
+    const batches = Array.from({ length: BULK.calls }, (_, call) => Array.from({ length: BULK.size }, (_, index) => person(30_000_000 + call * BULK.size + index)));
+    await source.manager(Person).createMany(batches[0].map((_, index) => person(31_000_000 + index))); // warm-up, not timed
+    const created = await throughput(BULK.calls, (call) => source.manager(Person).createMany(batches[call]));
+    report(`bulk create (_bulk, ${BULK.size} per call)`, created * BULK.size, 'resources/s', { limit: BULK_TARGET, atMost: false });
+    const records: unknown[] = [];
+    for await (const record of source.manager(Person).exportRecords()) records.push(record);
+    const imports = Array.from({ length: BULK.calls }, (_, call) => records.slice(BULK.size + call * BULK.size, BULK.size * (call + 2)));
+    await target.manager(Person).importRecords(records.slice(0, BULK.size)); // warm-up, not timed
+    const imported = await throughput(BULK.calls, (call) => target.manager(Person).importRecords(imports[call]));
+    report(`import (_import, ${BULK.size} records per call)`, imported * BULK.size, 'resources/s', { limit: BULK_TARGET, atMost: false });
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+    for (const path of files) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  }
+}
 
 async function main(): Promise<void> {
   const strata = await bootstrap(null, { resources: [Person], database: `sqlite:${file}`, plugins: [], logLevel: 'warn' });
@@ -26,6 +55,7 @@ async function main(): Promise<void> {
   report('get by id', await throughput(5000, (index) => people.get(ids[index % ids.length])), 'ops/s');
   report('update (new revision)', await throughput(2000, (index) => people.update(ids[index % ids.length], { ...person(index % ids.length), age: 1 + (index % 80) })), 'ops/s');
   report('indexed search (age = n, limit 20)', await throughput(2000, (index) => people.list({ where: { age: index % 90 }, limit: 20 })), 'ops/s');
+  await bulkThroughput();
 
   // Update cost does not grow with history: a resource with 1,000 revisions versus fresh ones with 1.
   // Samples alternate between the two so drift (WAL growth, checkpoints) hits both alike.

@@ -1,3 +1,3 @@
 export { ERROR_CODES, type ErrorCode } from './codes.js';
-export { StrataError, isStrataError, prefixErrorPaths, type ErrorDetail } from './StrataError.js';
+export { StrataError, clientFacts, isStrataError, prefixErrorPaths, MAX_LISTED_ERRORS, type ErrorDetail, type StrataErrorOptions } from './StrataError.js';
 export { BootstrapError } from './BootstrapError.js';

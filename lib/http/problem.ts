@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ERROR_CODES, isStrataError, StrataError, type ErrorCode } from '../errors/index.js';
+import { clientFacts, ERROR_CODES, isStrataError, StrataError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { sendText } from './send.js';
 
@@ -11,6 +11,8 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   errors: { path: string; message: string; constraint?: string }[];
+  /** How many problems were left out of `errors` (present only when it lists the first 50). */
+  moreErrors?: number;
 }
 
 /** The `type` URI of a code: a stable URN clients can switch on (the `code` member says the same). */
@@ -29,6 +31,8 @@ export function toStrataError(error: unknown): StrataError {
     case 'charset.unsupported': return new StrataError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported');
     case 'request.aborted': return StrataError.badRequest('The request was aborted');
   }
+  // Express's router answers a path that is not valid percent-encoding with a URIError of status 400.
+  if (error instanceof URIError) return StrataError.badRequest('The request path is not valid percent-encoded UTF-8');
   return StrataError.internal();
 }
 
@@ -38,10 +42,24 @@ export function toProblem(error: StrataError): Problem {
     type: problemType(error.code),
     title: ERROR_CODES[error.code].title,
     status: error.status,
-    detail: error.message,
     code: error.code,
-    errors: error.errors,
+    ...clientFacts(error),
   };
+}
+
+/** The challenge a 401 carries when its error names none (RFC 9110: a 401 says how to authenticate). */
+export const DEFAULT_CHALLENGE = 'Bearer realm="strata"';
+
+/**
+ * The response headers of a problem: the error's own (`StrataError.headers`), and for a 401
+ * without a `WWW-Authenticate` of its own, `WWW-Authenticate: Bearer realm="strata"`. Every HTTP
+ * transport (REST, GraphQL over HTTP and its WebSocket upgrade, `/_events`) sends these.
+ */
+export function problemHeaders(error: StrataError): Record<string, string> {
+  const headers: Record<string, string> = { ...error.headers };
+  const challenged = Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate');
+  if (error.status === 401 && !challenged) headers['WWW-Authenticate'] = DEFAULT_CHALLENGE;
+  return headers;
 }
 
 /** Writes `error` as `application/problem+json`; an unexpected error is logged with the request id and hidden. */
@@ -57,7 +75,5 @@ export function sendProblem(request: Request, response: Response, error: unknown
     response.end();
     return;
   }
-  // RFC 9110: a 401 says how to authenticate.
-  if (strataError.status === 401 && !response.getHeader('WWW-Authenticate')) response.setHeader('WWW-Authenticate', 'Bearer realm="strata"');
-  sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)));
+  sendText(response, strataError.status, 'application/problem+json', JSON.stringify(toProblem(strataError)), problemHeaders(strataError));
 }

@@ -18,7 +18,7 @@ import { applyPatch, diffDocuments, type PatchFormat } from './patch.js';
 import { checkPreconditions } from './preconditions.js';
 import { ReferenceGuard } from './references.js';
 import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.js';
-import { exportRecords, recordToRows, type ExportRecord } from './transfer.js';
+import { exportRecords, MAX_REVISION_NUMBER, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
 import { blobFields, checkBlobsExist, type BlobValue } from './blobs.js';
@@ -64,6 +64,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   private readonly references: ReferenceGuard;
   /** Set on the managers `as(user)` returns: every call runs for this caller and is checked. */
   private readonly caller?: { readonly user: CurrentUser | null };
+  private readonly parsedScopes = new WeakMap<Where, Condition | undefined>();
 
   constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
     this.store = new ResourceStore(environment.database, model);
@@ -534,11 +535,15 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     })();
   }
 
-  /** Imports `_export` records with their history in one transaction; an id that exists already is a CONFLICT. */
-  importRecords(records: unknown[], options: CallOptions = {}): Promise<string[]> {
+  /**
+   * Imports `_export` records with their history in one transaction; an id that exists already is a
+   * CONFLICT. `lines` are the records' line numbers for error messages (default 1, 2, 3 …).
+   */
+  importRecords(records: unknown[], options: CallOptions & { lines?: readonly number[] } = {}): Promise<string[]> {
     return this.write('import', { records, ...options }, options, async (access) => {
       const ids: string[] = [];
-      for (const [line, record] of records.entries()) {
+      for (const [index, record] of records.entries()) {
+        const line = (options.lines?.[index] ?? index + 1) - 1;
         const { state, revisions, indexData } = recordToRows(this.model, record, line + 1);
         try {
           await validateData(this.model, withoutJobState(indexData)); // the current data must fit today's model
@@ -547,7 +552,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         } catch (error) {
           throw prefixErrorPaths(error, `[${line + 1}]`);
         }
-        if (await this.store.findState(state.id)) throw StrataError.conflict(`record ${line + 1}: ${this.model.name} ${state.id} exists already`);
+        if (await this.store.findState(state.id)) throw StrataError.conflict(`line ${line + 1}: ${this.model.name} ${state.id} exists already`);
         await this.guardUnique(() => this.store.insertState(state, indexData));
         await this.checkResult(access, state.id);
         for (const revision of revisions) await this.store.insertRevision(revision);
@@ -611,6 +616,14 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     await this.checkResult(access, next.id);
   }
 
+  /** A scope filter parsed, once per filter object (a policy's static filter is the same object on every call). */
+  private parseScope(where: Where): Condition | undefined {
+    if (this.parsedScopes.has(where)) return this.parsedScopes.get(where);
+    const condition = parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model)).where;
+    this.parsedScopes.set(where, condition);
+    return condition;
+  }
+
   /** After a write, inside its transaction: the resource as stored now must still be one the caller may act on. */
   private async checkResult(access: CallAccess, id: string): Promise<void> {
     const allowed = this.scope(access.allowed);
@@ -628,9 +641,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     if (filters.length === 0) return undefined;
     if (filters.includes(false)) return false;
     try {
-      const conditions = filters.map((where) => parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model)).where)
-        .filter((condition): condition is Condition => condition !== undefined);
-      return { kind: 'and', conditions };
+      const conditions = filters.map((where) => this.parseScope(where as Where)).filter((condition): condition is Condition => condition !== undefined);
+      return conditions.length === 1 ? conditions[0] : { kind: 'and', conditions };
     } catch (error) {
       throw new StrataError('INTERNAL', `a scope of ${this.model.name} is not a valid filter: ${(error as Error).message}`);
     }
@@ -678,7 +690,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   private async loadRevision(id: string, n: number) {
-    const revision = Number.isInteger(n) ? await this.store.findRevision(id, n) : undefined;
+    // Checked here so every transport answers a bad number alike (REST's path parameter check says the same).
+    if (!Number.isInteger(n) || n < 1 || n > MAX_REVISION_NUMBER) throw StrataError.badRequest(`revision must be a whole number from 1 to ${MAX_REVISION_NUMBER}`);
+    const revision = await this.store.findRevision(id, n);
     if (!revision) throw StrataError.notFound(this.model.name, id, n);
     return revision;
   }

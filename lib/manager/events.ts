@@ -43,4 +43,13 @@ export interface EventBus {
  */
 export interface EventsService extends EventBus {
   onAppend(handler: (event: StrataEvent) => Promise<void>): void;
+  /**
+   * Follows the change log itself: every event committed from now on by any process sharing the
+   * database (several servers on one PostgreSQL, a `strata worker`): this process's at once after
+   * commit, the others' as the log is read (in log order, on NOTIFY or the poll). `on` hears only
+   * this process's commits, each once; use `follow` for feeds to clients
+   * (GraphQL subscriptions) and `on` for work that must happen once per change. Returns a function
+   * that stops following.
+   */
+  follow(handler: EventHandler, filter?: EventFilter): () => void;
 }

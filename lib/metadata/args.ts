@@ -27,6 +27,11 @@ export interface IndexedOptions {
   unique?: boolean;
   /** Full-text searchable with `q`. */
   text?: boolean;
+  /**
+   * Normalizes the index column (not the stored data) of a string field, so uniqueness, filters and
+   * sorting see `Ada@x.org` and `ada@x.org` as one value. Default: none, values compare as written.
+   */
+  normalize?: 'lowercase' | 'nfc' | 'nfkc-casefold';
 }
 
 /** Upgrades stored data written with schema version `n - 1` to version `n`. */

@@ -1,3 +1,4 @@
+import { INDEX_NORMALIZATIONS } from './normalize.js';
 import { v7 as uuidv7 } from 'uuid';
 import { readArgs } from './args-store.js';
 import type { ClassArgs, FieldArgs } from './args.js';
@@ -132,6 +133,9 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
   if (indexed && type.kind !== 'enum' && !fieldTypeOf(type.kind)?.index) {
     problems.push(`${where}: @Indexed needs a single value (${indexableFieldTypeNames().join(', ')} or enum), not ${type.kind}; remove @Indexed or store a scalar`);
   }
+  if (indexedArgs?.normalize !== undefined && (type.kind !== 'string' || !INDEX_NORMALIZATIONS.includes(indexedArgs.normalize))) {
+    problems.push(`${where}: @Indexed({ normalize }) takes ${INDEX_NORMALIZATIONS.map((name) => `'${name}'`).join(', ')} on a string field; got ${JSON.stringify(indexedArgs.normalize)} on ${type.kind}`);
+  }
   if (indexedArgs?.text && type.kind !== 'string') {
     problems.push(`${where}: @Indexed({ text: true }) needs a string field; remove text: true or make it a string`);
   }
@@ -160,6 +164,7 @@ function buildField(target: Function, property: string, args: ClassArgs | undefi
     indexed,
     unique: Boolean(indexedArgs?.unique),
     text: Boolean(indexedArgs?.text),
+    ...(indexedArgs?.normalize !== undefined ? { normalize: indexedArgs.normalize } : {}),
     column: indexed ? snakeCase(property) : undefined,
     ref,
   };

@@ -1,3 +1,4 @@
+import type { IndexNormalization } from './normalize.js';
 import type { Migration, RefOnDelete } from './args.js';
 import type { JobModel } from './job-model.js';
 
@@ -28,6 +29,8 @@ export interface FieldModel {
   readonly indexed: boolean;
   readonly unique: boolean;
   readonly text: boolean;
+  /** How the index column is normalized (`@Indexed({ normalize })`); undefined: as written. */
+  readonly normalize?: IndexNormalization;
   readonly column?: string;
   readonly ref?: { readonly target: Function; readonly onDelete: RefOnDelete };
 }

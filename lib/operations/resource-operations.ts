@@ -169,7 +169,11 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     }),
     result: () => jsonResult('How many resources were imported.', schemaRef('ImportResult')),
     problems: [400, 409, 413, 415, 422],
-    invoke: async ({ manager, body, user }) => ({ imported: (await manager.importRecords(body as unknown[], { user })).length }),
+    // An NDJSON body arrives as its records, or as `{ records, lines }` when the transport knows the line numbers.
+    invoke: async ({ manager, body, user }) => {
+      const { records, lines } = Array.isArray(body) ? { records: body, lines: undefined } : body as { records: unknown[]; lines?: number[] };
+      return { imported: (await manager.importRecords(records, { user, lines })).length };
+    },
   },
   {
     name: 'create', action: 'create', mutates: true, method: 'post', path: '/',

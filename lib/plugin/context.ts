@@ -7,7 +7,8 @@ import type { HookRegistry } from '../manager/hooks.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { AddOperationOptions } from '../operations/table.js';
-import type { OperationDefinition } from '../operations/types.js';
+import type { HttpMethod, OperationDefinition } from '../operations/types.js';
+import type { SchemaObject } from '../schema/types.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -18,6 +19,42 @@ import type { BlobStore } from '../storage/blob-store.js';
  * should throw `StrataError` `UNAUTHORIZED`, never fall back to anonymous.
  */
 export type UserResolver = (request: unknown) => CurrentUser | null | undefined | Promise<CurrentUser | null | undefined>;
+
+/**
+ * A way callers prove who they are, as an OpenAPI 3.1 security scheme object describes it:
+ * `{ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }`, `{ type: 'apiKey', in: 'header', name: 'X-Api-Key' }` …
+ */
+export type SecurityScheme =
+  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string }
+  | { type: 'oauth2'; flows: Record<string, unknown>; description?: string }
+  | { type: 'openIdConnect'; openIdConnectUrl: string; description?: string }
+  | { type: 'mutualTLS'; description?: string };
+
+/** What a plugin says about the resolver it adds with `authenticate`. */
+export interface AuthenticateOptions {
+  /**
+   * The credentials the resolver reads, by scheme name (letters, digits, `.`, `-`, `_`), e.g.
+   * `{ bearer: { type: 'http', scheme: 'bearer' } }`. Transports that describe the API list them
+   * (OpenAPI: `components.securitySchemes`, optional top-level `security`, a 401 per operation).
+   */
+  schemes?: Readonly<Record<string, SecurityScheme>>;
+}
+
+/**
+ * A route a plugin serves itself, outside the operation table (`GET /_events`), as API descriptions
+ * show it: OpenAPI puts `operation` under `paths[path][method]`, with the problems every operation
+ * answers added to its responses, and `schemas` among its component schemas.
+ */
+export interface DescribedRoute {
+  readonly method: HttpMethod;
+  /** The path in OpenAPI form, e.g. `/_events` or `/_things/{id}`. */
+  readonly path: string;
+  /** An OpenAPI 3.1 operation object: operationId, summary, tags, parameters, responses … */
+  readonly operation: Readonly<Record<string, unknown>>;
+  /** Component schemas the operation refers to (`#/components/schemas/<name>`). */
+  readonly schemas?: Readonly<Record<string, SchemaObject>>;
+}
 
 /** The operations of the app, as plugins see them. */
 export interface PluginOperations {
@@ -56,8 +93,17 @@ export interface PluginContext {
    * must wait until the change is durable.
    */
   recordChanges(recorder: ChangeRecorder): void;
-  /** Adds a way to find the caller; resolvers run in plugin order, before the app's `currentUser`. */
-  authenticate(resolver: UserResolver): void;
+  /**
+   * Adds a way to find the caller; resolvers run in plugin order, before the app's `currentUser`.
+   * `options.schemes` describes the credentials it reads, for OpenAPI and other API descriptions.
+   */
+  authenticate(resolver: UserResolver, options?: AuthenticateOptions): void;
+  /** Describes a route the plugin serves itself, for OpenAPI (call it in `configure`). */
+  describeRoute(route: DescribedRoute): void;
+  /** Every route plugins described (complete once `configure` is over). */
+  describedRoutes(): readonly DescribedRoute[];
+  /** The security schemes every `authenticate` call declared, by name (complete once `configure` is over). */
+  securitySchemes(): Readonly<Record<string, SecurityScheme>>;
   /** The caller of a request: the first resolver's answer that is not undefined, else the app's `currentUser`. */
   currentUser(request: unknown): Promise<CurrentUser | null>;
   /**

@@ -11,7 +11,7 @@ import { OperationTable } from '../operations/table.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { PluginContext, UserResolver } from './context.js';
+import type { AuthenticateOptions, DescribedRoute, PluginContext, SecurityScheme, UserResolver } from './context.js';
 import type { StrataPlugin } from './definePlugin.js';
 import { ServiceRegistry } from './services.js';
 
@@ -42,6 +42,8 @@ export class PluginContexts {
   readonly entitySchemas: EntitySchema[] = [];
   readonly changeRecorders: ChangeRecorder[] = [];
   private readonly userResolvers: UserResolver[] = [];
+  private readonly schemes = new Map<string, { owner: string; scheme: SecurityScheme }>();
+  private readonly routes: DescribedRoute[] = [];
   private readonly contexts = new Map<StrataPlugin, PluginContext>();
   private configuring = true;
 
@@ -60,6 +62,34 @@ export class PluginContexts {
       if (user !== undefined) return user;
     }
     return this.input.options.currentUser(request);
+  }
+
+  /** The security schemes the `authenticate` calls declared, by name. */
+  readonly securitySchemes = (): Readonly<Record<string, SecurityScheme>> => (
+    Object.freeze(Object.fromEntries([...this.schemes].map(([name, { scheme }]) => [name, scheme])))
+  );
+
+  private declareSchemes(owner: string, schemes: AuthenticateOptions['schemes']): void {
+    for (const [name, scheme] of Object.entries(schemes ?? {})) {
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new BootstrapError([`${owner}: security scheme name "${name}" may hold only letters, digits, ".", "-" and "_"; rename it`]);
+      if (typeof scheme?.type !== 'string') throw new BootstrapError([`${owner}: security scheme "${name}" needs a type (http, apiKey, oauth2, openIdConnect or mutualTLS), as in OpenAPI`]);
+      const taken = this.schemes.get(name);
+      if (taken) throw new BootstrapError([`${owner}: security scheme "${name}" is already declared by ${taken.owner}; give it another name`]);
+      this.schemes.set(name, { owner, scheme: Object.freeze({ ...scheme }) });
+    }
+  }
+
+  /** The routes plugins described, in the order they were described. */
+  readonly describedRoutes = (): readonly DescribedRoute[] => [...this.routes];
+
+  private describe(owner: string, route: DescribedRoute): void {
+    if (typeof route?.path !== 'string' || !route.path.startsWith('/') || typeof route.operation !== 'object' || route.operation === null) {
+      throw new BootstrapError([`${owner}: describeRoute needs { method, path: '/…', operation: { … } }`]);
+    }
+    if (this.routes.some((other) => other.path === route.path && other.method === route.method)) {
+      throw new BootstrapError([`${owner}: ${route.method.toUpperCase()} ${route.path} is described twice; describe each route once`]);
+    }
+    this.routes.push(Object.freeze({ ...route }));
   }
 
   /** Ends the configure phase. */
@@ -86,7 +116,12 @@ export class PluginContexts {
     const database = this.input.database;
     const blobs = this.input.blobs;
     return {
-      app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser,
+      app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
+      describedRoutes: this.describedRoutes,
+      describeRoute: (route) => {
+        inConfigure('describeRoute');
+        this.describe(plugin.name, route);
+      },
       operations: {
         add(definition, addOptions) {
           inConfigure('operations.add');
@@ -106,8 +141,10 @@ export class PluginContexts {
         inConfigure('recordChanges');
         this.changeRecorders.push(recorder);
       },
-      authenticate: (resolver) => {
+      authenticate: (resolver, authenticateOptions) => {
         inConfigure('authenticate');
+        if (typeof resolver !== 'function') throw new BootstrapError([`${plugin.name}: authenticate needs a resolver function (request) => user | null | undefined`]);
+        this.declareSchemes(plugin.name, authenticateOptions?.schemes);
         this.userResolvers.push(resolver);
       },
       addEntitySchema: (schema) => {

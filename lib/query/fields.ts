@@ -1,3 +1,4 @@
+import type { IndexNormalization } from '../metadata/normalize.js';
 import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { ResourceModel } from '../metadata/model.js';
 import { SYSTEM_COLUMNS } from '../storage/schema.js';
@@ -19,6 +20,8 @@ export interface QueryableField {
   readonly values?: readonly (string | number)[];
   /** The column is NOT NULL, so keyset paging needs no NULL cases for it. */
   readonly neverNull?: boolean;
+  /** The column holds values normalized so (`@Indexed({ normalize })`); filter values are normalized alike. */
+  readonly normalize?: IndexNormalization;
 }
 
 /** The `_meta.*` fields every resource can be filtered and sorted by. */
@@ -48,7 +51,7 @@ export function queryableFields(model: ResourceModel, extraFields: readonly Quer
   for (const field of model.indexedFields) {
     const type = field.type;
     if (type.kind === 'enum') add({ name: field.name, column: field.column!, kind: 'enum', values: type.values });
-    else add({ name: field.name, column: field.column!, kind: type.kind as QueryableKind });
+    else add({ name: field.name, column: field.column!, kind: type.kind as QueryableKind, ...(field.normalize ? { normalize: field.normalize } : {}) });
   }
   for (const field of META_FIELDS) add(field);
   for (const field of extraFields) add(field);

@@ -4,6 +4,7 @@ import { decodeCursor, querySignature } from './cursor.js';
 import type { Condition, FieldCondition, ParsedQuery, ScalarValue, SortKey } from './parsed-query.js';
 import { coerceBoolean } from '../metadata/built-in-field-types.js';
 import { fieldTypeOf } from '../metadata/field-type-registry.js';
+import { normalizeIndexValue } from '../metadata/normalize.js';
 import { coerceValue, listItems, queryableFields, quote, type QueryableField, type QueryableKind } from './fields.js';
 
 /** Every filter operator, in the order error messages list them. */
@@ -60,7 +61,28 @@ export function parseQuery(model: ResourceModel, input: unknown, limits: QueryLi
   // Fields hidden from the caller (a hook's `restrict({ hiddenFields })`) are as unknown as any other name.
   const visible = hidden && hidden.size > 0 ? new Map([...fields].filter(([name]) => !hidden.has(name))) : fields;
   const parser = new QueryParser(model, visible, hidden);
-  return parser.parse(input ?? {}, limits);
+  return parser.parse(input === undefined ? {} : input, limits);
+}
+
+/**
+ * The path of the first string (or key) in the input holding U+0000, without recursion. SQLite
+ * ends a LIKE pattern at it, so `contains: '\0'` would match every row; PostgreSQL refuses it.
+ */
+function pathOfNul(input: unknown): string | undefined {
+  const stack: [unknown, string][] = [[input, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path || 'query';
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const here = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return here;
+        stack.push([child, here]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Walks the input once, collecting every problem before throwing them together. */
@@ -74,6 +96,11 @@ class QueryParser {
     if (!isPlainObject(input)) {
       const message = `query: must be an object of parameters, got ${quote(input)}`;
       throw StrataError.badQuery(message, [{ path: 'query', message, constraint: 'object' }]);
+    }
+    const withNul = pathOfNul(input);
+    if (withNul !== undefined) {
+      const message = `${withNul}: U+0000 cannot be searched for (no stored text holds it)`;
+      throw StrataError.badQuery(message, [{ path: withNul, message, constraint: 'noNul' }]);
     }
     const parameters = new Map(Object.entries(input).filter(([, value]) => value !== undefined && value !== null));
     for (const key of parameters.keys()) {
@@ -188,7 +215,7 @@ class QueryParser {
     }
     if (op === 'contains' || op === 'startsWith' || op === 'endsWith') {
       if (typeof operand !== 'string' || operand === '') return this.problem(path, `takes a non-empty string, got ${quote(operand)}`, 'string');
-      return { kind: 'field', field, operator: op, value: operand };
+      return { kind: 'field', field, operator: op, value: normalizeIndexValue(field.normalize, operand) as string };
     }
     const value = this.coerce(field, operand, path);
     return value === undefined ? undefined : { kind: 'field', field, operator: op, value };
@@ -196,7 +223,7 @@ class QueryParser {
 
   private coerce(field: QueryableField, value: unknown, path: string): ScalarValue | undefined {
     const result = coerceValue(field, value);
-    return 'problem' in result ? this.problem(path, result.problem, field.kind) : result.value;
+    return 'problem' in result ? this.problem(path, result.problem, field.kind) : normalizeIndexValue(field.normalize, result.value) as ScalarValue;
   }
 
   /** `-` marks descending; `id` ends every sort so the order is total and cursors work. */

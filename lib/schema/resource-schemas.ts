@@ -1,6 +1,7 @@
 import { fieldTypeOf } from '../metadata/field-type-registry.js';
 import type { FieldModel, FieldType, ResourceModel } from '../metadata/model.js';
 import { withArticle } from '../metadata/naming.js';
+import { policiesOf } from '../metadata/policies.js';
 import { classConstraints, constraintsOf, type PropertyConstraints } from './constraints.js';
 import { withNull } from './json-schema.js';
 import { jobSchemas, jobStateProperty } from './job-schemas.js';
@@ -47,6 +48,9 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
   const names = resourceSchemaNames(model);
   const description = model.description ? { description: model.description } : {};
   const outputFields = objectProperties(model.target, model.fields, 'output');
+  // A field some roles may not read (`@Allow(roles, 'read')`) is left out of their responses, so it is never required in one.
+  const masked = new Set(policiesOf(model.target).fields.filter((rule) => rule.access === 'read').map((rule) => rule.property));
+  const outputRequired = outputFields.required.filter((field) => !masked.has(field));
   const resource = (requiredFields: string[]): SchemaObject => ({
     type: 'object',
     ...description,
@@ -55,11 +59,11 @@ export function resourceSchemas(model: ResourceModel): Record<string, SchemaObje
   });
   // Old revisions keep the data of their schema version; only the current version's shape is known.
   const revisionData = model.versioning.schemaVersion === 1
-    ? { type: 'object', properties: outputFields.properties, required: outputFields.required }
+    ? { type: 'object', properties: outputFields.properties, required: outputRequired }
     : { type: 'object', description: 'The data as written, in the schema version of that revision.' };
   return {
     ...jobSchemas(model),
-    [names.resource]: resource(outputFields.required),
+    [names.resource]: resource(outputRequired),
     [names.listItem]: { ...resource([]), description: `A ${model.name} in a list; \`fields=\` may leave fields out.` },
     [names.input]: { ...objectSchema(model.target, model.fields, 'input'), description: `A ${model.name} to create or replace.` },
     [names.patch]: { ...objectSchema(model.target, model.fields, 'patch'), description: `A JSON Merge Patch (RFC 7396) of ${withArticle(model.name)}: every field optional, null removes an optional field.` },

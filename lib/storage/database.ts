@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/core';
@@ -7,6 +7,9 @@ import { SqliteDriver } from '@mikro-orm/sqlite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { BootstrapError } from '../errors/index.js';
 import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+import { GroupCommit } from './group-commit.js';
+import { SqliteGate } from './sqlite-gate.js';
+import { SqliteStatements, type SqliteConnection } from './sqlite-statements.js';
 
 /** Where the database is, parsed from a URL such as `sqlite:./data/strata.sqlite`, `sqlite::memory:` or `postgres://…`. */
 export interface DatabaseLocation {
@@ -32,8 +35,14 @@ export function parseDatabaseUrl(url: string): DatabaseLocation {
  */
 interface OpenTransaction {
   knexTransaction?: Knex.Transaction;
-  sqliteConnection?: unknown;
+  sqliteConnection?: SqliteConnection;
   afterCommit: (() => void)[];
+}
+
+/** knex's pool, which hands out SQLite's single connection. */
+interface ConnectionPool {
+  acquireConnection(): Promise<SqliteConnection>;
+  releaseConnection(connection: SqliteConnection): Promise<void>;
 }
 
 /** A result row as the driver returned it. */
@@ -45,8 +54,39 @@ export type Row = Record<string, unknown>;
  */
 export class Database {
   private readonly scope = new AsyncLocalStorage<OpenTransaction>();
+  /** SQLite: prepared statements, reused across calls. */
+  private readonly statements = new SqliteStatements();
+  /** SQLite: concurrent writes share a transaction (`GroupCommit`). */
+  private readonly groups: GroupCommit<SqliteConnection>;
+  /** SQLite: many reads at once, or one transaction. */
+  private readonly gate = new SqliteGate();
+  private sqliteConnection?: Promise<SqliteConnection>;
 
-  private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {}
+  private constructor(readonly orm: MikroORM, readonly dialect: Dialect, private readonly connection: AbstractSqlConnection) {
+    this.groups = new GroupCommit(async () => {
+      const connection = await this.sqlite();
+      await this.gate.beginWrite();
+      return {
+        connection,
+        exec: (sql) => this.statements.exec(connection, sql),
+        release: async () => this.gate.endWrite(),
+      };
+    });
+  }
+
+  /**
+   * SQLite's one connection, taken from knex's pool (min 1, max 1, so it stays) and given back at
+   * once: MikroORM's schema tools use it through the pool at bootstrap, and Strata's own
+   * statements use it directly, through the gate, without a trip through the pool for each.
+   */
+  private sqlite(): Promise<SqliteConnection> {
+    return this.sqliteConnection ??= (async () => {
+      const pool = this.connection.getKnex().client as ConnectionPool;
+      const connection = await pool.acquireConnection();
+      await pool.releaseConnection(connection);
+      return connection;
+    })();
+  }
 
   /** Opens the database at `url` with the given entity schemas registered. */
   static async open(url: string, entities: EntitySchema[]): Promise<Database> {
@@ -84,25 +124,36 @@ export class Database {
 
   /** Runs a query and returns its rows. */
   async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.raw(sql, params);
-    return (this.dialect.name === 'sqlite' ? result : (result as { rows: T[] }).rows) as T[];
+    if (this.dialect.name === 'sqlite') return this.onSqlite((connection) => this.statements.all(connection, sql, params)) as Promise<T[]>;
+    return ((await this.raw(sql, params)) as { rows: T[] }).rows;
   }
 
   /** Runs a statement and returns the number of rows it changed. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.raw(sql, params) as { changes?: number; rowCount?: number };
-    return (this.dialect.name === 'sqlite' ? result.changes : result.rowCount) ?? 0;
+    if (this.dialect.name === 'sqlite') return this.onSqlite((connection) => this.statements.run(connection, sql, params));
+    return ((await this.raw(sql, params)) as { rowCount?: number }).rowCount ?? 0;
   }
 
   /**
-   * Sends `sql` with its values bound by the driver (MikroORM's own `execute` would inline them
-   * into the SQL text), inside the ambient transaction when there is one.
+   * SQLite: runs `statement` on the connection of the ambient transaction, or else alongside other
+   * reads through the gate (waiting while a transaction holds the connection, so a read never sees
+   * what is not committed).
+   */
+  private async onSqlite<R>(statement: (connection: SqliteConnection) => Promise<R>): Promise<R> {
+    const open = this.scope.getStore();
+    if (open?.sqliteConnection) return statement(open.sqliteConnection);
+    const connection = await this.sqlite();
+    return this.gate.read(() => statement(connection));
+  }
+
+  /**
+   * PostgreSQL: sends `sql` with its values bound by the driver (MikroORM's own `execute` would
+   * inline them into the SQL text), inside the ambient transaction when there is one.
    */
   private raw(sql: string, params: readonly unknown[]): Promise<unknown> {
     const query = this.connection.getKnex().raw(sql, params as never);
     const open = this.scope.getStore();
     if (open?.knexTransaction) query.transacting(open.knexTransaction);
-    else if (open?.sqliteConnection) query.connection(open.sqliteConnection);
     return query;
   }
 
@@ -111,12 +162,18 @@ export class Database {
     return this.scope.getStore() !== undefined;
   }
 
-  /** Runs `work` in a transaction, or inside the one already open: all or nothing is stored. */
+  /**
+   * Runs `work` in a transaction, or inside the one already open: all or nothing of it is stored,
+   * and it resolves only once that is durable. On SQLite, writes that come while another
+   * transaction runs are grouped (`GroupCommit`): each in its own savepoint, one COMMIT for all.
+   */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.scope.getStore()) return work();
     const open: OpenTransaction = { afterCommit: [] };
     const result = this.dialect.name === 'sqlite'
-      ? await this.sqliteTransaction(open, work)
+      // Bound to the caller's async context: the write runs in the group's loop, but code that reads
+      // an AsyncLocalStorage of its own (a plugin marking its internal writes) must see the caller's.
+      ? await this.groups.submit(AsyncResource.bind((sqliteConnection: SqliteConnection) => this.scope.run({ ...open, sqliteConnection }, work)))
       : await this.connection.transactional((knexTransaction) => this.scope.run({ ...open, knexTransaction }, work));
     for (const callback of open.afterCommit) {
       try {
@@ -126,32 +183,6 @@ export class Database {
       }
     }
     return result;
-  }
-
-  /**
-   * SQLite: holds the single connection and starts with `BEGIN IMMEDIATE`, which takes the write
-   * lock at once, so a writer in another process waits (busy timeout) instead of failing with
-   * SQLITE_BUSY when it would upgrade a read lock. Other queries wait for the connection meanwhile.
-   */
-  private async sqliteTransaction<T>(open: OpenTransaction, work: () => Promise<T>): Promise<T> {
-    const client = this.connection.getKnex().client as { acquireConnection(): Promise<unknown>; releaseConnection(connection: unknown): Promise<void> };
-    const connection = await client.acquireConnection();
-    const scoped: OpenTransaction = { ...open, sqliteConnection: connection };
-    try {
-      return await this.scope.run(scoped, async () => {
-        await this.run('BEGIN IMMEDIATE');
-        try {
-          const result = await work();
-          await this.run('COMMIT');
-          return result;
-        } catch (error) {
-          await this.run('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      });
-    } finally {
-      await client.releaseConnection(connection);
-    }
   }
 
   /**
@@ -165,8 +196,10 @@ export class Database {
     else callback();
   }
 
-  /** Closes every connection. */
-  close(): Promise<void> {
-    return this.orm.close(true);
+  /** Closes every connection, once the writes under way are committed. */
+  async close(): Promise<void> {
+    await this.groups.idle();
+    await this.statements.finalizeAll();
+    await this.orm.close(true);
   }
 }

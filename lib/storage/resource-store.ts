@@ -1,3 +1,4 @@
+import { normalizeIndexValue } from '../metadata/normalize.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { StoredRevision, StoredState } from './rows.js';
 import type { Database, Row } from './database.js';
@@ -132,7 +133,7 @@ export class ResourceStore {
       state.id, state.revision, state.revisionCount, state.status, state.hash, state.schemaVersion, state.version,
       state.deletedAt, state.deletedBy, state.createdAt, state.createdBy, state.updatedAt, state.updatedBy,
       JSON.stringify(state.data), this.model.versioning.schemaVersion,
-      ...this.model.indexedFields.map((field) => dialect.toDatabase(indexData[field.name] ?? null)),
+      ...this.model.indexedFields.map((field) => dialect.toDatabase(normalizeIndexValue(field.normalize, indexData[field.name] ?? null))),
       ...(this.model.job ? jobColumnValues(state.data) : []),
     ];
   }
@@ -151,7 +152,7 @@ export class ResourceStore {
     const fields = this.model.indexedFields;
     await this.database.run(
       `UPDATE ${this.table} SET ${[C.indexedVersion, ...fields.map((field) => field.column!)].map((column) => `"${column}" = ?`).join(', ')} WHERE "id" = ?`,
-      [this.model.versioning.schemaVersion, ...fields.map((field) => dialect.toDatabase(indexData[field.name] ?? null)), id]);
+      [this.model.versioning.schemaVersion, ...fields.map((field) => dialect.toDatabase(normalizeIndexValue(field.normalize, indexData[field.name] ?? null))), id]);
   }
 
   /** Deletes the current-state row and every revision of `id`. */

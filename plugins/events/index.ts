@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import { BootstrapError, definePlugin, type EventsService, type PluginContext, type StrataEvent, type StrataPlugin } from '../../lib/plugin-api.js';
 import { ListenerBus } from './bus.js';
+import { LogFollower } from './follower.js';
 import { EventLog } from './log.js';
+import { eventsRouteDescription } from './description.js';
 import { eventsRoute } from './routes.js';
 import { eventEntitySchema } from './schema.js';
 import { Wakeups } from './wakeups.js';
@@ -29,6 +31,7 @@ const DAY = 86_400_000;
 /** What the plugin keeps per app. */
 interface AppState {
   readonly bus: ListenerBus;
+  readonly follower: LogFollower;
   log?: EventLog;
   wakeups?: Wakeups;
   prune?: NodeJS.Timeout;
@@ -57,22 +60,30 @@ export function eventsPlugin(options: EventsOptions = {}): StrataPlugin {
     provides: ['events'],
     configure(context) {
       context.addEntitySchema(eventEntitySchema(context.dialect));
-      const app: AppState = { bus: new ListenerBus(context.logger), streams: new Set(), shutdown: new AbortController(), appended: [] };
+      const app: AppState = {
+        bus: new ListenerBus(context.logger), streams: new Set(), shutdown: new AbortController(), appended: [],
+        follower: new LogFollower(() => app.log!, () => app.wakeups!, context.logger),
+      };
       apps.set(context, app);
       const service: EventsService = {
         on: (type, handler, filter) => app.bus.on(type, handler, filter),
+        follow: (handler, filter) => app.follower.follow(handler, filter),
         onAppend(handler) {
           if (typeof handler !== 'function') throw new BootstrapError(['events.onAppend needs a handler function']);
           app.appended.push(handler);
         },
       };
       context.provide('events', service);
+      if (context.has('http')) context.describeRoute(eventsRouteDescription(context.models.map((model) => model.names.path), context.options.limits.maxLimit));
       context.recordChanges(async (change) => {
         const state = apps.get(context)!;
         const event = await state.log!.append(change);
         for (const handler of state.appended) await handler(event);
         state.wakeups!.appended();
-        context.database.afterCommit(() => state.bus.emit(event));
+        context.database.afterCommit(() => {
+          state.follower.committed(event);
+          state.bus.emit(event);
+        });
       });
     },
     validate() {

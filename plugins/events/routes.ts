@@ -21,6 +21,8 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
   const resources = new Set(context.models.map((model) => model.names.path));
   return async (request: Request, response: Response) => {
     try {
+      // The caller first: a bad credential is a 401 here as on every route, whatever the parameters.
+      const user = await context.currentUser(request);
       const stream = (request.header('Accept') ?? '').includes('text/event-stream');
       const query = request.query as Record<string, unknown>;
       const allowed = stream ? STREAM_PARAMETERS : PAGE_PARAMETERS;
@@ -28,7 +30,7 @@ export function eventsRoute(context: PluginContext, log: EventLog, settings: Omi
       if (unknown.length > 0) throw StrataError.badQuery(`unknown parameter(s) ${unknown.join(', ')}; /_events takes ${allowed.join(', ')}`);
       const filters = readFilters(query, resources);
       // The feed as the caller may see it: a `list` of each resource by them decides (docs/permissions.md).
-      const view = eventViewer(context, await context.currentUser(request));
+      const view = eventViewer(context, user);
       if (stream) {
         const resume = request.header('Last-Event-ID') ?? single(query.after, 'after');
         const from = resume === undefined ? undefined : parseEventId(resume, request.header('Last-Event-ID') !== undefined ? 'Last-Event-ID' : 'after');

@@ -1,8 +1,9 @@
-import { StrataError, type ChangeType, type EventBus, type StrataEvent } from '../../lib/plugin-api.js';
+import { StrataError, type ChangeType, type EventsService, type StrataEvent } from '../../lib/plugin-api.js';
 
 /** What one subscription listens to and how it decides what to deliver. */
 export interface ChangeFeedOptions {
-  readonly bus: EventBus;
+  /** The events service: a feed follows the change log, so it hears the commits of every server on the database. */
+  readonly bus: Pick<EventsService, 'follow'>;
   /** The resource's path segment (`articles`). */
   readonly resource: string;
   /** Only these event types; undefined for every type. */
@@ -49,7 +50,7 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeFeedItem> {
   private finished = false;
 
   constructor(private readonly options: ChangeFeedOptions) {
-    this.unsubscribe = options.bus.on('*', (event) => this.push(event), { resource: options.resource });
+    this.unsubscribe = options.bus.follow((event) => this.push(event), { resource: options.resource });
   }
 
   async next(): Promise<IteratorResult<ChangeFeedItem, undefined>> {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { execute, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { createHandler, type OperationArgs } from 'graphql-http';
-import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
+import {
+  checkJsonDepth, decodeUtf8, DEFAULT_MAX_INPUT_DEPTH, isStrataError, problemHeaders, readRequestBody, StrataError, valueDepth, type CurrentUser, type Logger,
+} from '../../lib/plugin-api.js';
 import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
@@ -42,6 +44,8 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
     // Every request error (from onSubscribe, or graphql-http's own) leaves through here.
     formatError: settings.introspection ? requestError : (error) => withoutSuggestions(requestError(error)),
     async onSubscribe(request, params) {
+      const tooDeep = inputDepthError(params.query, params.variables);
+      if (tooDeep) return [tooDeep];
       const checked = operationOf(documents, params.query, params.operationName);
       if (checked.errors) return [...checked.errors];
       const { operation } = checked;
@@ -71,7 +75,20 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
       return [JSON.stringify(body), { status: 200, statusText: 'OK', headers: { 'content-type': mediaType(request.raw.headers.accept) } }];
     },
   });
-  const readBody = express.text({ type: () => true, limit: settings.bodyLimit });
+  const readBody = (request: Request, _response: Response, next: (error?: unknown) => void) => {
+    readRequestBody(request, { limit: settings.bodyLimit }).then((bytes) => {
+      try {
+        const text = decodeUtf8(bytes);
+        // The envelope ({ "variables": { … } }) adds two levels to the input values it carries.
+        checkJsonDepth(text, DEFAULT_MAX_INPUT_DEPTH + 2, 'The request body');
+        const hasBody = request.headers['transfer-encoding'] !== undefined || request.headers['content-length'] !== undefined;
+        request.body = hasBody ? text : undefined;
+        next();
+      } catch (error) {
+        next(error);
+      }
+    }, next);
+  };
 
   return (request, response) => {
     assignRequestId(request, response);
@@ -85,7 +102,10 @@ export function graphqlEndpoint(settings: EndpointSettings): RequestHandler {
         return;
       }
       const body = typeof request.body === 'string' ? request.body : null;
-      handler({ method: request.method, url: request.url, headers: request.headers, body, raw: request, context: { res: response } }).then(
+      // An Accept that allows neither GraphQL media type is answered in application/json, as REST
+      // disregards Accept: no 406, whose code no transport shares (RFC 9110 §12.5.1 allows this).
+      const headers = mediaType(request.headers.accept) === JSON_RESPONSE && !acceptsJson(request.headers.accept) ? { ...request.headers, accept: 'application/json' } : request.headers;
+      handler({ method: request.method, url: request.url, headers, body, raw: request, context: { res: response } }).then(
         ([text, init]) => {
           if (text === null && init.status >= 400) {
             sendRefusal(request, response, init.status, init.headers as Record<string, string> | undefined);
@@ -114,6 +134,15 @@ function mediaType(accept: string | string[] | undefined): string {
     if ((type === 'application/json' || type === 'application/*' || type === '*/*') && (charset === 'charset=utf-8' || charset === 'charset=utf8')) return JSON_RESPONSE;
   }
   return JSON_RESPONSE;
+}
+
+/** True when `Accept` (absent means anything) allows JSON in UTF-8. */
+function acceptsJson(accept: string | string[] | undefined): boolean {
+  return String(accept || '*/*').toLowerCase().replace(/\s/g, '').split(',').some((entry) => {
+    const [type, ...parameters] = entry.split(';');
+    const charset = parameters.find((parameter) => parameter.includes('charset=')) ?? 'charset=utf-8';
+    return ['application/graphql-response+json', 'application/json', 'application/*', '*/*'].includes(type) && (charset === 'charset=utf-8' || charset === 'charset=utf8');
+  });
 }
 
 /** Gives the response an `X-Request-Id`: the one set already (by the REST plugin), the client's when sensible, or a new UUID. */
@@ -149,13 +178,32 @@ function sendErrors(request: Request, response: Response, status: number, errors
 function sendRefusal(request: Request, response: Response, status: number, headers: Record<string, string> = {}): void {
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   const [code, message] = status === 415 ? ['UNSUPPORTED_MEDIA_TYPE', 'Send a POST body as application/json (or the query in the URL of a GET)']
-    : status === 406 ? ['BAD_REQUEST', 'Accept application/graphql-response+json or application/json']
-      : ['BAD_REQUEST', `${request.method} is not supported here; use GET or POST`];
+    : ['BAD_REQUEST', `${request.method} is not supported here; use GET or POST`];
   sendErrors(request, response, status, [new GraphQLError(message, { extensions: { code } })]);
 }
 
-/** A body too large, in an unsupported charset or cut off: the same codes as REST. */
+/**
+ * A query whose text, or variables, nest deeper than the input limit (brackets of selections,
+ * lists and input objects): refused before graphql-js parses it, whose parser recurses.
+ */
+export function inputDepthError(query: unknown, variables: unknown): GraphQLError | undefined {
+  try {
+    if (typeof query === 'string') checkJsonDepth(query, 2 * DEFAULT_MAX_INPUT_DEPTH, 'The query');
+    if (valueDepth(variables, DEFAULT_MAX_INPUT_DEPTH + 1) > DEFAULT_MAX_INPUT_DEPTH + 1) {
+      throw StrataError.badRequest(`The variables nest deeper than ${DEFAULT_MAX_INPUT_DEPTH} levels`);
+    }
+    return undefined;
+  } catch (error) {
+    return new GraphQLError((error as Error).message, { extensions: { code: 'BAD_REQUEST' } });
+  }
+}
+
+/** A body too large, in an unsupported encoding, not UTF-8 or cut off: the same codes as REST. */
 function sendBodyError(request: Request, response: Response, error: unknown): void {
+  if (isStrataError(error)) {
+    sendErrors(request, response, error.status, [new GraphQLError(error.message, { extensions: { code: error.code } })]);
+    return;
+  }
   const type = (error as { type?: string }).type;
   if (type === 'entity.too.large') {
     sendErrors(request, response, 413, [new GraphQLError('The request body is larger than the limit', { extensions: { code: 'PAYLOAD_TOO_LARGE' } })]);
@@ -167,11 +215,12 @@ function sendBodyError(request: Request, response: Response, error: unknown): vo
 }
 
 /**
- * Something failed outside the resolvers (`currentUser` throwing, say): a StrataError keeps its code
- * and status (e.g. 401 UNAUTHORIZED); anything else is a 500 INTERNAL, logged with the request id.
+ * Something failed outside the resolvers (`currentUser` throwing, say): a StrataError keeps its code,
+ * status and headers (e.g. 401 UNAUTHORIZED with `WWW-Authenticate`); anything else is a 500 INTERNAL, logged with the request id.
  */
 function sendFailure(request: Request, response: Response, error: unknown, logger: Logger): void {
   if (isStrataError(error)) {
+    if (!response.headersSent) for (const [name, value] of Object.entries(problemHeaders(error))) response.setHeader(name, value);
     sendErrors(request, response, error.status, [new GraphQLError(error.message, { extensions: strataExtensions(error) })]);
     return;
   }

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isStrataError, type Logger, type StrataError } from '../../lib/plugin-api.js';
+import { clientFacts, isStrataError, type Logger, type StrataError } from '../../lib/plugin-api.js';
 
 /**
  * The one place errors become what GraphQL clients see. Every error carries `extensions.code`, one
@@ -12,7 +12,7 @@ import { isStrataError, type Logger, type StrataError } from '../../lib/plugin-a
  */
 export function clientError(error: GraphQLError, requestId: string, logger: Logger): GraphQLFormattedError {
   const original = error.originalError;
-  if (isStrataError(original)) return formatted(error, original.message, strataExtensions(original));
+  if (isStrataError(original)) return formatted(error, clientFacts(original).detail, strataExtensions(original));
   if (error.path === undefined) return formatted(error, error.message, { code: 'BAD_REQUEST' });
   logger.error('GraphQL field failed', {
     requestId, path: error.path.join('.'),
@@ -21,9 +21,11 @@ export function clientError(error: GraphQLError, requestId: string, logger: Logg
   return formatted(error, 'Internal error', { code: 'INTERNAL', requestId });
 }
 
-/** `extensions` of a StrataError: its code, and its details when it has any. */
+/** `extensions` of a StrataError: its code, and its details when it has any (the first 50, with `moreErrors` when cut). */
 export function strataExtensions(error: StrataError): Record<string, unknown> {
-  return error.errors.length > 0 ? { code: error.code, errors: error.errors } : { code: error.code };
+  const { errors, moreErrors } = clientFacts(error);
+  if (errors.length === 0) return { code: error.code };
+  return moreErrors === undefined ? { code: error.code, errors } : { code: error.code, errors, moreErrors };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
-import type { EventBus, Logger, OperationDefinition, QueryLimits, ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
+import type { EventsService, Logger, OperationDefinition, QueryLimits, ResourceManager, ResourceModel } from '../../lib/plugin-api.js';
 import { NameRegistry } from './names.js';
 import { ResourceTypeFactory } from './resource-types.js';
 import { buildResolver } from './resolvers.js';
@@ -31,7 +31,7 @@ export interface SchemaSources {
 /** Where subscriptions read changes from. */
 export interface ChangeSource {
   /** The events service, read when a subscription starts (so it may be looked up after the schema is built). */
-  events(): EventBus;
+  events(): EventsService;
   /** Events held per subscription for a subscriber that reads slower than they come (default 1000). */
   readonly maxPending?: number;
 }

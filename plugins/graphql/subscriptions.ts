@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType, Resolver, Subscription, type PubSub } from 'type-graphql';
 import {
-  CHANGE_TYPES, StrataError, withArticle, type ChangeType, type CurrentUser, type EventBus, type ResourceManager, type ResourceModel, type StrataEvent,
+  CHANGE_TYPES, StrataError, withArticle, type ChangeType, type CurrentUser, type EventsService, type ResourceManager, type ResourceModel, type StrataEvent,
 } from '../../lib/plugin-api.js';
 import { whereInput } from './arguments.js';
 import { ChangeFeed, type ChangeFeedItem } from './change-feed.js';
@@ -39,7 +39,7 @@ export interface SubscriptionEnvironment {
   /** The manager of a model (available once the app is mounted). */
   manager(model: ResourceModel): ResourceManager;
   /** The events service, read when a subscription starts. */
-  events(): EventBus;
+  events(): EventsService;
   /** Events held per subscription for a subscriber that reads slower than they come. */
   readonly maxPending: number;
   /** The schema's type names, and its Subscription field names, each claimed by what defines it. */

@@ -4,10 +4,10 @@ import type { Express } from 'express';
 import { execute, GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { isStrataError, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
+import { isStrataError, problemHeaders, type CurrentUser, type Logger } from '../../lib/plugin-api.js';
 import { complexityErrors, operationOf } from './checks.js';
 import { PreparedDocuments } from './documents.js';
-import { requestIdFrom } from './endpoint.js';
+import { inputDepthError, requestIdFrom } from './endpoint.js';
 import { clientError, requestError, strataExtensions, withoutSuggestions } from './errors.js';
 import type { RequestLimits } from './limits.js';
 import { RevisionLoaders } from './loaders.js';
@@ -63,6 +63,8 @@ export class SubscriptionServer {
         if (Object.keys(context.subscriptions).length > MAX_OPERATIONS_PER_CONNECTION) {
           return [new GraphQLError(`A connection runs at most ${MAX_OPERATIONS_PER_CONNECTION} operations at once; complete one first, or open another connection`, { extensions: { code: 'RATE_LIMITED' } })];
         }
+        const tooDeep = inputDepthError(payload.query, payload.variables);
+        if (tooDeep) return [tooDeep];
         const checked = operationOf(documents, payload.query, payload.operationName);
         if (checked.errors) return checked.errors;
         const refused = complexityErrors(documents, settings.limits, checked, payload.operationName, payload.variables);
@@ -162,7 +164,7 @@ export class SubscriptionServer {
       user = await this.settings.currentUser(request);
     } catch (error) {
       if (isStrataError(error)) {
-        refuse(socket, error.status, error.code, error.message, strataExtensions(error));
+        refuse(socket, error.status, error.code, error.message, strataExtensions(error), problemHeaders(error));
       } else {
         this.settings.logger.error('GraphQL WebSocket upgrade failed', { requestId, url: request.url, error: error instanceof Error ? error.stack ?? error.message : String(error) });
         refuse(socket, 500, 'INTERNAL', 'Internal error', { code: 'INTERNAL', requestId });
@@ -190,13 +192,18 @@ export class SubscriptionServer {
   }
 }
 
-/** Answers an upgrade request with an HTTP error (a GraphQL error body with its code) and closes the socket. */
-function refuse(socket: Duplex, status: number, code: string, message: string, extensions: Record<string, unknown> = { code }): void {
+/**
+ * Answers an upgrade request with an HTTP error (a GraphQL error body with its code, and the
+ * error's headers, such as a 401's `WWW-Authenticate`) and closes the socket.
+ */
+function refuse(socket: Duplex, status: number, code: string, message: string, extensions: Record<string, unknown> = { code }, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   const body = JSON.stringify({ errors: [{ message, extensions }] });
   socket.once('finish', () => socket.destroy());
   socket.end([
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'Connection: close', 'Content-Type: application/json; charset=utf-8',
+    // Written by hand on the raw socket, so no line break may slip into a header.
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value.replace(/[\r\n]+/g, ' ')}`),
     `Content-Length: ${Buffer.byteLength(body)}`, '', body,
   ].join('\r\n'));
 }

@@ -62,7 +62,7 @@ export function sharedHeaders(): Record<string, HeaderObject> {
     ETag: { required: true, schema: { type: 'string' }, description: 'Strong entity tag of the current state; also `_meta.etag` in the body.' },
     Location: { required: true, schema: { type: 'string', format: 'uri-reference' }, description: 'Path of the created resource.' },
     AcceptPatch: { required: false, schema: { type: 'string' }, description: 'The PATCH media types (RFC 5789).' },
-    WWWAuthenticate: { required: true, schema: { type: 'string' }, description: 'How to authenticate: `Bearer realm="strata"` (RFC 6750).' },
+    WWWAuthenticate: { required: true, schema: { type: 'string' }, description: 'How to authenticate: `Bearer realm="strata"` (RFC 6750), with `error` and `error_description` when a credential was refused.' },
   };
 }
 

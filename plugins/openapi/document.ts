@@ -1,10 +1,11 @@
 import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
-  type PluginOperations, type QueryLimits, type ResourceModel,
+  type DescribedRoute, type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
 } from '../../lib/plugin-api.js';
 import { problemResponse, RESPONSE_HEADERS, sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
-import type { OpenApiDocument, ServerObject } from './types.js';
+import { securityParts } from './security.js';
+import type { OpenApiDocument, OperationObject, ServerObject } from './types.js';
 
 /** What the document is built from. */
 export interface DocumentInput {
@@ -14,15 +15,20 @@ export interface DocumentInput {
   readonly limits: QueryLimits;
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
   readonly servers?: readonly ServerObject[];
-  /** Problem statuses every operation may answer besides its own (401 and 403 when permissions are checked). */
+  /** Problem statuses every operation may answer besides its own (401 when callers can authenticate, 403 when permissions are checked). */
   readonly commonProblems?: readonly ProblemStatus[];
+  /** Routes plugins serve themselves and described (`context.describedRoutes()`), e.g. `GET /_events`. */
+  readonly routes?: readonly DescribedRoute[];
+  /** The security schemes plugins declared (`context.securitySchemes()`); none by default. */
+  readonly securitySchemes?: Readonly<Record<string, SecurityScheme>>;
 }
 
 /**
  * Builds the OpenAPI 3.1 document from the models and the operation table: one operation per
  * operation of each resource (paths sorted, so the document is stable), the shared and
  * per-resource component schemas and those operations add, and the shared parameters, headers and
- * problem responses. operationIds are unique: bootstrap refused clashes.
+ * problem responses. operationIds are unique: bootstrap refused clashes. With security schemes,
+ * the schemes and an optional top-level `security` (the 401 comes with `commonProblems`).
  */
 export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
   const document: OpenApiDocument = {
@@ -34,6 +40,11 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     paths: {},
     components: { schemas: sharedSchemas(), parameters: sharedParameters(), headers: sharedHeaders(), responses: sharedResponses() },
   };
+  const security = securityParts(input.securitySchemes ?? {});
+  if (security) {
+    document.components.securitySchemes = security.securitySchemes;
+    document.security = security.security;
+  }
   for (const model of input.models) {
     Object.assign(document.components.schemas, resourceSchemas(model), querySchemas(model, resourceSchemaNames(model), input.limits));
     document.tags.push({ name: model.name, ...(model.description ? { description: model.description } : {}) });
@@ -42,6 +53,13 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
       Object.assign(document.components.schemas, definition.components?.(model));
       (document.paths[path] ??= {})[definition.method] = describeOperation(model, definition, input.limits, input.commonProblems);
     }
+  }
+  for (const route of input.routes ?? []) {
+    Object.assign(document.components.schemas, route.schemas);
+    const operation = { ...route.operation } as unknown as OperationObject;
+    const responses = { ...(operation.responses ?? {}) };
+    for (const status of input.commonProblems ?? []) responses[status] ??= problemResponse(status);
+    (document.paths[route.path] ??= {})[route.method] = { ...operation, responses };
   }
   if (input.models.some((model) => model.fields.some((field) => field.type.kind === 'blob'))) document.paths['/_blobs'] = blobUploadPath(input.commonProblems);
   return document;

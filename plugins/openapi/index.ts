@@ -39,10 +39,15 @@ export function openApiPlugin(options: OpenApiOptions = {}): StrataPlugin {
     },
     mount(context) {
       const app = context.app as Express;
+      const securitySchemes = context.securitySchemes();
+      const authenticates = Object.keys(securitySchemes).length > 0;
       const document: OpenApiDocument = buildOpenApiDocument({
         models: context.models, operations: context.operations, limits: context.options.limits, info, servers: options.servers,
-        // With the permissions plugin every operation can be refused: 401 for an anonymous caller, 403 for another.
-        commonProblems: context.has('permissions') ? [401, 403] : [],
+        securitySchemes,
+        // A caller can authenticate: any operation can refuse a bad credential (401). With the permissions
+        // plugin every operation can be refused: 401 for an anonymous caller, 403 for another.
+        routes: context.describedRoutes(),
+        commonProblems: context.has('permissions') ? [401, 403] : authenticates ? [401] : [],
       });
       const body = JSON.stringify(document);
       app.get(path, (_request, response) => {

@@ -3,7 +3,7 @@
  * objects, kept loose on purpose: any keyword of the dialect may appear.
  */
 
-import type { ParameterSchema, SchemaObject } from '../../lib/plugin-api.js';
+import type { ParameterSchema, SchemaObject, SecurityScheme } from '../../lib/plugin-api.js';
 
 export type { SchemaObject };
 
@@ -68,11 +68,14 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
   servers?: ServerObject[];
   tags: { name: string; description?: string }[];
+  /** Top-level security requirements: `[{}, { bearer: [] }, …]` when plugins declared schemes. */
+  security?: Record<string, string[]>[];
   paths: Record<string, Partial<Record<HttpMethod, OperationObject>>>;
   components: {
     schemas: Record<string, SchemaObject>;
     parameters: Record<string, ParameterObject>;
     headers: Record<string, HeaderObject>;
     responses: Record<string, ResponseObject>;
+    securitySchemes?: Record<string, SecurityScheme>;
   };
 }

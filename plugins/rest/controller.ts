@@ -1,15 +1,15 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import express from 'express';
 import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseAfter, UseBefore } from 'routing-controllers';
-import { sendProblem, type Logger, type PluginContext, type ResourceModel } from '../../lib/plugin-api.js';
+import { parseByteSize, readRequestBody, sendProblem, type Logger, type PluginContext, type ResourceModel } from '../../lib/plugin-api.js';
 import { handleOperation, planRoute } from './operation-handler.js';
 
 const METHOD_DECORATORS = { get: Get, post: Post, put: Put, patch: Patch, delete: Delete };
 
-/** Body limits of the REST plugin (`express.raw` syntax: bytes or '1mb'). */
+/** Body limits of the REST plugin (bytes or '1mb'; decoded bytes), and the largest compression ratio. */
 export interface BodyLimits {
   body: string | number;
   import: string | number;
+  maxRatio: number;
 }
 
 /**
@@ -20,7 +20,10 @@ export interface BodyLimits {
 export function buildController(model: ResourceModel, context: PluginContext, limits: BodyLimits): Function {
   const controller = { [`${model.name}Controller`]: class {} }[`${model.name}Controller`];
   const prototype = controller.prototype as Record<string, unknown>;
-  const readers = { regular: rawBody(limits.body, context.logger), large: rawBody(limits.import, context.logger) };
+  const readers = {
+    regular: rawBody({ limit: parseByteSize(limits.body), maxRatio: limits.maxRatio }, context.logger),
+    large: rawBody({ limit: parseByteSize(limits.import), maxRatio: limits.maxRatio }, context.logger),
+  };
   for (const definition of context.operations.of(model)) {
     const method = definition.name;
     const plan = planRoute(definition, model, context);
@@ -53,12 +56,14 @@ function endOfRoute(_request: Request, response: Response, next: NextFunction): 
 }
 
 /**
- * Reads the body as bytes (up to the limit, else 413) without parsing it: handlers check
- * preconditions first and parse afterwards, so a stale If-Match wins over a bad body.
+ * Reads the body as bytes, decoded (up to the limit in decoded bytes, else 413) without parsing it:
+ * handlers check preconditions first and parse afterwards, so a stale If-Match wins over a bad body.
  */
-function rawBody(limit: string | number, logger: Logger): RequestHandler {
-  const reader = express.raw({ type: () => true, limit });
+function rawBody(limits: { limit: string | number; maxRatio: number }, logger: Logger): RequestHandler {
   return (request: Request, response: Response, next: NextFunction) => {
-    reader(request, response, (error?: unknown) => (error ? sendProblem(request, response, error, logger) : next()));
+    readRequestBody(request, limits).then((body) => {
+      request.body = body;
+      next();
+    }, (error: unknown) => sendProblem(request, response, error, logger));
   };
 }

@@ -9,8 +9,10 @@ import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './p
 export interface RestOptions {
   /** Largest request body accepted (default 1 MB); larger bodies are a 413. */
   bodyLimit?: string | number;
-  /** Largest `_import` body (default 100 MB). */
+  /** Largest `POST /…/_import` body (default 100 MB); every other route and method has `bodyLimit`. */
   importLimit?: string | number;
+  /** Most decoded bytes per byte sent for a compressed body over 1 MB decoded (default 100); beyond it a 413. */
+  maxCompressionRatio?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface RestOptions {
  * @example await bootstrap(app, { resources: [User], plugins: [restPlugin({ bodyLimit: '2mb' })] });
  */
 export function restPlugin(options: RestOptions = {}): StrataPlugin {
-  const limits: BodyLimits = { body: options.bodyLimit ?? '1mb', import: options.importLimit ?? '100mb' };
+  const limits: BodyLimits = { body: options.bodyLimit ?? '1mb', import: options.importLimit ?? '100mb', maxRatio: options.maxCompressionRatio ?? 100 };
   let controllers: Function[] = [];
   return definePlugin({
     name: 'rest',

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { StrataError, type Logger } from '../../lib/plugin-api.js';
+import { decodeUtf8, parseJsonText, StrataError, type Logger } from '../../lib/plugin-api.js';
 
 /**
  * Streams records one JSON document per line, so memory stays flat however many there are. The
@@ -21,17 +21,24 @@ export async function streamNdjson(response: Response, records: AsyncIterator<un
   return response;
 }
 
-/** The records of an NDJSON body (read whole by the body reader); a line that is not JSON is a 400 naming it. */
-export function readNdjson(request: Request): unknown[] {
-  const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+/**
+ * The records of an NDJSON body (read whole by the body reader) with their line numbers; a line
+ * that is not JSON, or nests too deep, is a 400 naming it. Lines are found one at a time, so a body
+ * of many blank lines costs one pass and no array of them.
+ */
+export function readNdjson(request: Request): { records: unknown[]; lines: number[] } {
+  const text = Buffer.isBuffer(request.body) ? decodeUtf8(request.body) : '';
   const records: unknown[] = [];
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line));
-    } catch {
-      throw StrataError.badRequest(`line ${index + 1} of the NDJSON body is not valid JSON`);
+  const lines: number[] = [];
+  for (let start = 0, line = 1; start < text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    const content = text.slice(start, stop);
+    if (content.trim() !== '') {
+      records.push(parseJsonText(content, undefined, `line ${line} of the NDJSON body`));
+      lines.push(line);
     }
+    start = stop + 1;
   }
-  return records;
+  return { records, lines };
 }

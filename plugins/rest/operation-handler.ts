@@ -45,6 +45,8 @@ export async function handleOperation(plan: RoutePlan, context: PluginContext, r
   const id = plan.hasId ? request.params.id : undefined;
   const ifMatch = definition.conditional === 'If-Match' ? request.header('If-Match') : undefined;
   if (body && ifMatch !== undefined && id !== undefined) checkIfMatch(request, await manager.get(id, { user }));
+  rejectPrototypeKeys(request);
+  if (!definition.search) rejectUnknownParameters(plan.parameters, request);
   const parameters = readParameters(plan.parameters, request);
   const { body: parsed, patchFormat } = body ? readBody(body, request, response) : NO_BODY;
   const call: OperationCall = {
@@ -53,6 +55,32 @@ export async function handleOperation(plan: RoutePlan, context: PluginContext, r
   };
   const value = await definition.invoke(call);
   return sendResult(plan, value, request, response, context);
+}
+
+const PROTOTYPE_KEYS = /(?:^|\[|\.)(?:__proto__|constructor|prototype)(?:\]|\.|$)/;
+
+/**
+ * The query parser drops `__proto__`, `constructor` and `prototype` keys without a word, which
+ * would turn `where[__proto__][x]=1` into no filter at all: such a key is a 400 instead.
+ */
+function rejectPrototypeKeys(request: Request): void {
+  const query = request.originalUrl.indexOf('?');
+  if (query === -1) return;
+  const text = request.originalUrl.slice(query + 1);
+  // Only a query that spells one of the names, or hides it in percent-encoding, needs a closer look.
+  if (!/proto|constructor|%/i.test(text)) return;
+  for (const key of new URLSearchParams(text).keys()) {
+    if (PROTOTYPE_KEYS.test(key)) throw StrataError.badQuery(`query parameter ${key.slice(0, 100)} is not allowed`, [{ path: key.slice(0, 100), message: `${key.slice(0, 100)} is not allowed`, constraint: 'forbiddenKey' }]);
+  }
+}
+
+/** A route without a search takes only its own query parameters; any other is a 400 naming them. */
+function rejectUnknownParameters(parameters: readonly OperationParameter[], request: Request): void {
+  const known = new Set(parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
+  const unknown = Object.keys(request.query).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw StrataError.badQuery(`unknown query parameter(s) ${unknown.slice(0, 10).join(', ')}; this route takes ${[...known].join(', ') || 'none'}`);
+  }
 }
 
 /** Path and query parameters by their kind; a value that does not fit is a 400. */

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { parseEntityTags, sendJson, StrataError, type ResourceView } from '../../lib/plugin-api.js';
+import { decodeUtf8, parseEntityTags, parseJsonText, sendJson, StrataError, type ResourceView } from '../../lib/plugin-api.js';
 
 /** The media type of the request body without parameters, lowercased ('' when there is none). */
 export function mediaType(request: Request): string {
@@ -15,13 +15,9 @@ export function jsonBody(request: Request, allowed: readonly string[] = ['applic
   if (!allowed.includes(type)) {
     throw new StrataError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${allowed.join(' or ')}, got ${type || 'none'}`);
   }
-  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  const raw = Buffer.isBuffer(request.body) ? decodeUtf8(request.body) : '';
   if (raw.trim() === '') throw StrataError.badRequest('The request body is empty; send a JSON document');
-  try {
-    return JSON.parse(raw);
-  } catch (error) {
-    throw StrataError.badRequest(`The request body is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonText(raw);
 }
 
 /** A whole, positive number from a query or path parameter, or undefined when absent. */

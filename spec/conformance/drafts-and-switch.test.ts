@@ -143,10 +143,10 @@ describe('conformance: drafts and switch', () => {
         assert.deepEqual(await leaflets().get(created.id), second);
       });
 
-      it('switching to a revision that does not exist is NOT_FOUND', async () => {
+      it('switching to a revision that does not exist is NOT_FOUND; to a number that cannot be a revision BAD_REQUEST', async () => {
         const created = await leaflets().create({ title: 'one', slug: nextSlug() });
         await expectStrataError(leaflets().switch(created.id, 2), 'NOT_FOUND');
-        await expectStrataError(leaflets().switch(created.id, 0), 'NOT_FOUND');
+        for (const n of [0, -1, 1.5, 2 ** 31]) await expectStrataError(leaflets().switch(created.id, n), 'BAD_REQUEST');
         await expectStrataError(leaflets().switch('no-such-id', 1), 'NOT_FOUND');
         assert.deepEqual(await leaflets().get(created.id), created);
       });

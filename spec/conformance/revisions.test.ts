@@ -168,10 +168,10 @@ describe('conformance: revisions', () => {
         assert.deepEqual(await chronicles().get(created.id, { revision: 2 }), current);
       });
 
-      it('an unknown resource or revision is NOT_FOUND', async () => {
+      it('an unknown resource or revision is NOT_FOUND; a number that cannot be a revision BAD_REQUEST', async () => {
         const created = await chronicles().create({ name: 'Only', email: uniqueEmail('only') });
         await expectStrataError(chronicles().revision(created.id, 2), 'NOT_FOUND');
-        await expectStrataError(chronicles().revision(created.id, 0), 'NOT_FOUND');
+        await expectStrataError(chronicles().revision(created.id, 0), 'BAD_REQUEST');
         await expectStrataError(chronicles().get(created.id, { revision: 7 }), 'NOT_FOUND');
         await expectStrataError(chronicles().get('no-such-id'), 'NOT_FOUND');
         await expectStrataError(chronicles().revisions('no-such-id'), 'NOT_FOUND');

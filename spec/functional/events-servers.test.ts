@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { StrataEvent } from '../../index.js';
 import { BACKENDS, POSTGRES_ADMIN_URL } from '../support/backends.js';
 import { startEventServer, type ServerProcess } from '../support/event-servers.js';
+import { openGraphQLSocket } from '../support/graphql-ws.js';
 import { openSse, type SseClient } from '../support/sse.js';
 
 /**
@@ -70,6 +71,27 @@ describe('change events across server processes: postgres', () => {
     } finally {
       onA.close();
       onB.close();
+    }
+  });
+
+  it('delivers a change made through server A to a GraphQL subscription on server B, once', async () => {
+    const socket = await openGraphQLSocket(`${serverB.baseUrl.replace('http', 'ws')}/graphql`);
+    try {
+      socket.subscribe('memos', 'subscription { memoChanged(types: [CREATED]) { type memo { id } } }');
+      // The subscription is live once a change through B itself arrives.
+      for (let attempt = 0; socket.messagesOf('memos').length === 0; attempt++) {
+        assert.ok(attempt < 50, 'the subscription on B heard nothing of B\'s own change');
+        await create(serverB);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const heard = socket.messagesOf('memos').length;
+      const fromA = [await create(serverA), await create(serverA)];
+      const messages = (await socket.waitFor('memos', heard + 2, 2000)).slice(heard);
+      assert.deepEqual(messages.map((message) => (message.payload as any).data.memoChanged.memo.id), fromA);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(socket.messagesOf('memos').length, heard + 2, 'each change once');
+    } finally {
+      socket.close();
     }
   });
 

@@ -41,9 +41,10 @@ for (const backend of BACKENDS.filter((candidate) => candidate.name !== 'sqlite-
       await dispose?.();
     });
 
+    // Through app.request, so every page (and every 400) is checked against GET /_events in the OpenAPI document.
     const json = async (path: string) => {
-      const response = await fetch(`${app.baseUrl}${path}`, { headers: { Accept: 'application/json' } });
-      return { status: response.status, body: await response.json() as any };
+      const response = await app.request('GET', path, { headers: { Accept: 'application/json' } });
+      return { status: response.status, body: response.body };
     };
     const all = async () => (await json('/_events?limit=1000')).body.items as StrataEvent[];
 

@@ -113,10 +113,12 @@ describe('GraphQL optimistic concurrency: expectedRevision and ifMatch', () => {
       expectPreconditionFailed(await editDraft(id, 'Stale list', { ifMatch: `${seen._meta.etag}, ${starred._meta.etag}` }, 'bob'), 'patchContact');
     });
 
-    it('a weak tag never matches, not even the current ETag made weak; neither does a value without an entity tag', async () => {
+    it('a weak tag never matches, not even the current ETag made weak; a value that is no entity-tag list is BAD_REQUEST, as over REST', async () => {
       const { id, seen } = await sharedDraft();
-      for (const ifMatch of [`W/${seen._meta.etag}`, seen._meta.etag.slice(1, -1), '']) {
-        expectPreconditionFailed(await editDraft(id, 'Never', { ifMatch }, 'bob'), 'patchContact');
+      expectPreconditionFailed(await editDraft(id, 'Never', { ifMatch: `W/${seen._meta.etag}` }, 'bob'), 'patchContact');
+      for (const ifMatch of [seen._meta.etag.slice(1, -1), '', 'garbage', 'W/*', `*, ${seen._meta.etag}`]) {
+        const error = expectError(await editDraft(id, 'Never', { ifMatch }, 'bob'), 'BAD_REQUEST');
+        assert.match(error.message, /entity-tag list/);
       }
       assert.deepEqual(await read(id), seen, 'nothing was written');
     });

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isStrataError, type ChangeType, type EventBus, type EventHandler, type StrataEvent } from '../../lib/plugin-api.js';
+import { isStrataError, type ChangeType, type EventHandler, type EventsService, type StrataEvent } from '../../lib/plugin-api.js';
 import { ChangeFeed, type ChangeFeedItem } from '../../plugins/graphql/change-feed.js';
 
-/** An in-memory bus: `emit` calls the listeners of the event's resource, as the events plugin does after commit. */
+/** An in-memory log follower: `emit` calls the followers of the event's resource, as the events plugin does once the log holds it. */
 function fakeBus() {
   const listeners = new Set<{ handler: EventHandler; resource?: string }>();
   let sequence = 0;
-  const bus: EventBus & { emit(resource: string, type?: ChangeType, resourceId?: string): StrataEvent; readonly listening: number } = {
-    on(_type, handler, filter = {}) {
+  const bus: Pick<EventsService, 'follow'> & { emit(resource: string, type?: ChangeType, resourceId?: string): StrataEvent; readonly listening: number } = {
+    follow(handler, filter = {}) {
       const listener = { handler, resource: filter.resource };
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -3,10 +3,12 @@ import { createApp } from './app.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const { app, strata } = await createApp();
-const server = app.listen(port);
+// Only this machine can reach it unless HOST says otherwise (HOST=0.0.0.0 for every interface).
+const host = process.env.HOST ?? '127.0.0.1';
+const server = app.listen(port, host);
 await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
 
-const base = `http://localhost:${(server.address() as AddressInfo).port}`;
+const base = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
 console.log('Strata jobs sample is running');
 console.log(`  Reports  ${base}/reports`);
 console.log(`  Docs     ${base}/docs`);
