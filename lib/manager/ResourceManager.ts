@@ -161,7 +161,9 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Searches resources (docs/search.md). */
   list(query: QueryInput & { asOf?: unknown } = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async (access) => {
-      const { asOf, ...search } = query;
+      // Anything but an object is parseQuery's 400 to give.
+      const asOf = typeof query === 'object' && query !== null && !Array.isArray(query) ? query.asOf : undefined;
+      const search: QueryInput = asOf === undefined ? query : Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'asOf'));
       if (asOf !== undefined && search.q !== undefined) throw StrataError.badQuery('q cannot be combined with asOf: the full-text index holds only the current state');
       // As of a moment, `_job.*` columns hold only the current state, so they cannot be filtered on.
       const parsed = parseQuery(this.model, search, this.environment.limits, asOf === undefined ? jobQueryFields(this.model) : undefined, access.hidden);
