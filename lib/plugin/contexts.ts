@@ -10,6 +10,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import { OperationTable } from '../operations/table.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { AuthenticateOptions, DescribedRoute, PluginContext, SecurityScheme, UserResolver } from './context.js';
 import type { StrataPlugin } from './definePlugin.js';
 import { ServiceRegistry } from './services.js';
@@ -25,6 +26,8 @@ export interface PluginContextsInput {
   manager<T extends object>(target: new (...args: never[]) => T): ResourceManager<T>;
   /** The open database; undefined before storage is prepared. */
   database(): Database | undefined;
+  /** The blob store; undefined before storage is prepared. */
+  blobs(): BlobStore | undefined;
 }
 
 /**
@@ -111,6 +114,7 @@ export class PluginContexts {
       if (!this.configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
     };
     const database = this.input.database;
+    const blobs = this.input.blobs;
     return {
       app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
       describedRoutes: this.describedRoutes,
@@ -151,6 +155,11 @@ export class PluginContexts {
         const open = database();
         if (!open) throw new BootstrapError(['the database is open from the mount phase on; use context.database in mount, start or later']);
         return open;
+      },
+      get blobs() {
+        const store = blobs();
+        if (!store) throw new BootstrapError(['the blob store is open from the mount phase on; use context.blobs in mount, start or later']);
+        return store;
       },
     };
   }
