@@ -5,3 +5,4 @@ export { Field } from './Field.js';
 export { Ref } from './Ref.js';
 export { Job } from './Job.js';
 export { Allow, type AllowAction } from './Allow.js';
+export { Blob } from './Blob.js';

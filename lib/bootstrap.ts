@@ -12,6 +12,9 @@ import { createLogger, type Logger } from './logger.js';
 import { PluginContexts } from './plugin/contexts.js';
 import { collectPluginProblems, orderPlugins, runPhase } from './plugin/runner.js';
 import { unconsumedTraitProblems } from './plugin/traits.js';
+import { collectBlobGarbage, type BlobGcResult } from './storage/blob-gc.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { openBlobStore } from './storage/open-blob-store.js';
 import { Database, parseDatabaseUrl } from './storage/database.js';
 import { entitySchemas, synchronizeSchema } from './storage/schema.js';
 
@@ -25,6 +28,8 @@ export interface Strata {
   service<T>(name: string): T;
   /** The change feed (the events plugin's service `events`, docs/events.md); a BootstrapError without that plugin. */
   readonly events: EventBus;
+  /** The blob store, and `gc` (`strata blobs gc`): removes blobs no revision names, stored longer than `graceMs` ago (default 24 h). */
+  readonly blobs: { readonly store: BlobStore; gc(options?: { graceMs?: number }): Promise<BlobGcResult> };
   /** Stops plugins (in reverse order) and closes the database. */
   close(): Promise<void>;
   /**
@@ -66,6 +71,12 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   } catch (error) {
     problems.push(...(error instanceof BootstrapError ? error.problems : [(error as Error).message]));
   }
+  let blobStore: BlobStore | undefined;
+  try {
+    blobStore = openBlobStore(resolved.blobs.store);
+  } catch (error) {
+    problems.push(...(error instanceof BootstrapError ? error.problems : [(error as Error).message]));
+  }
   problems.push(...resolved.problems, ...pluginProblems, ...unconsumedTraitProblems(models, plugins));
   if (problems.length > 0) throw new BootstrapError(problems);
 
@@ -83,7 +94,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   const dialect = parseDatabaseUrl(resolved.database).dialect;
   const logger = createLogger(resolved.logLevel);
   const tracker = new RequestTracker();
-  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database, shuttingDown: () => tracker.isDraining });
+  const contexts = new PluginContexts({ app, models, hooks, options: resolved, logger, dialect, manager, database: () => database, blobs: () => blobStore, shuttingDown: () => tracker.isDraining });
   const contextOf = contexts.of;
   await runPhase(plugins, 'configure', contextOf);
   contexts.endConfigure();
@@ -99,7 +110,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
   try {
     await synchronizeSchema(database, models, logger);
     const environment = {
-      database, hooks, limits: resolved.limits, models, changeRecorders: contexts.changeRecorders,
+      blobs: blobStore, database, hooks, limits: resolved.limits, models, changeRecorders: contexts.changeRecorders,
       managerOf: (target: Function) => manager(target as never) as ResourceManager,
     };
     for (const model of models) managers.set(model.target, new ResourceManager(model, environment));
@@ -126,6 +137,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
     hooks,
     manager,
     service: (name) => services.require(name, 'strata.service()'),
+    blobs: { store: blobStore!, gc: (options = {}) => collectBlobGarbage(database!, models, blobStore!, options.graceMs) },
     get events() {
       if (!services.has('events')) throw new BootstrapError(['strata.events needs the events plugin: add eventsPlugin() to plugins']);
       return services.require<EventBus>('events', 'strata.events');
@@ -136,6 +148,7 @@ export async function bootstrap(app: unknown, options: BootstrapOptions): Promis
       try {
         await runPhase(started, 'stop', contextOf);
       } finally {
+        blobStore?.close?.();
         await database.close();
       }
     },

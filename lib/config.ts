@@ -24,6 +24,11 @@ export interface BootstrapOptions {
   /** Log level (default `STRATA_LOG_LEVEL`, else `info`). */
   logLevel?: LogLevel;
   /**
+   * Blob storage (docs/blobs.md): `store` (default `file:./data/blobs`) and `maxBytes` per upload
+   * (default 100 MB); a string is short for `{ store }`.
+   */
+  blobs?: string | { store?: string; maxBytes?: number };
+  /**
    * Cross-origin browsers: `origins` lists the origins (`https://app.example.com`) whose pages may
    * send writes; a POST, PUT, PATCH or DELETE from any other site is a 403 (docs/rest.md#security).
    */
@@ -34,6 +39,9 @@ export interface BootstrapOptions {
 export interface ResolvedBootstrapOptions extends ResolvedOptions {
   plugins?: StrataPlugin[];
 }
+
+/** The default largest upload to `POST /_blobs`: 100 MB. */
+export const DEFAULT_BLOB_MAX_BYTES = 100 * 1024 * 1024;
 
 /** The default database: a SQLite file under ./data. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/strata.sqlite';
@@ -57,6 +65,9 @@ export function resolveOptions(options: BootstrapOptions, environment: NodeJS.Pr
     problems.push(`${options.logLevel !== undefined ? 'options.logLevel' : 'STRATA_LOG_LEVEL'} must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   }
   if (!Array.isArray(options.resources)) problems.push('options.resources must be an array of resource classes');
+  const blobs = typeof options.blobs === 'string' ? { store: options.blobs } : options.blobs ?? {};
+  const maxBytes = blobs.maxBytes ?? DEFAULT_BLOB_MAX_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) problems.push(`blobs.maxBytes must be a whole number of bytes of at least 1, got ${String(blobs.maxBytes)}`);
   return {
     resources: Array.isArray(options.resources) ? options.resources : [],
     database: options.database ?? environment.STRATA_DATABASE_URL ?? DEFAULT_DATABASE_URL,
@@ -64,6 +75,7 @@ export function resolveOptions(options: BootstrapOptions, environment: NodeJS.Pr
     currentUser: options.currentUser ?? (() => null),
     limits: { defaultLimit, maxLimit },
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
+    blobs: { store: blobs.store ?? 'file:./data/blobs', maxBytes: Number.isSafeInteger(maxBytes) && maxBytes >= 1 ? maxBytes : DEFAULT_BLOB_MAX_BYTES },
     cors: { origins: corsOrigins(options.cors, problems) },
     problems,
   };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 // The user's API: decorators, bootstrap and what it returns, the manager, hooks, errors.
 // Plugins use the plugin API as well (lib/plugin-api.ts); the package root exports both.
-export { Resource, Indexed, Versioned, Field, Ref, Job, Allow, type AllowAction } from '../decorators/index.js';
+export { Resource, Indexed, Versioned, Field, Ref, Job, Allow, Blob, type AllowAction } from '../decorators/index.js';
 export type { AllowOptions, PolicyUser, PolicyWhere } from './metadata/policies.js';
 export { bootstrap, type ShutdownOptions, type Strata } from './bootstrap.js';
 export type { BootstrapOptions } from './config.js';

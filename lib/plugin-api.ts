@@ -20,6 +20,8 @@ export type { JobModel } from './metadata/job-model.js';
 export { isJobResource } from './metadata/args-store.js';
 export { policiesOf, type ClassPolicies, type ClassPolicyRule, type FieldPolicyRule } from './metadata/policies.js';
 export type { AccessRules, Where } from './manager/access.js';
+export type { BlobValue } from './manager/blobs.js';
+export type { BlobStore, StoredBlob } from './storage/blob-store.js';
 export { withArticle } from './metadata/naming.js';
 export { parseQuery, queryableFields, jobQueryFields, operatorsFor, type QueryLimits, type QueryableField, type QueryableKind } from './query/index.js';
 export * from './operations/index.js';

@@ -13,6 +13,8 @@ export interface ResolvedOptions {
   currentUser(request: unknown): CurrentUser | null | Promise<CurrentUser | null>;
   limits: QueryLimits;
   logLevel: LogLevel;
+  /** Where `@Blob` bytes are stored and how large one upload may be (docs/blobs.md). */
+  blobs: { store: string; maxBytes: number };
   /** Origins whose pages may send writes from a browser (bootstrap's `cors.origins`). */
   cors: { origins: string[] };
   /** Problems with the options themselves. */

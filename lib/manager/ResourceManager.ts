@@ -2,6 +2,8 @@ import { prefixErrorPaths, StrataError } from '../errors/index.js';
 import type { ResourceModel } from '../metadata/model.js';
 import type { ResourceView, RevisionEntry } from '../metadata/views.js';
 import type { Database } from '../storage/database.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { HistoryStore, type HistoryEntry, type StateAt } from '../storage/history-store.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import type { StoredState } from '../storage/rows.js';
 import { compileQuery, compileTests, encodeCursor, jobQueryFields, parseQuery, queryableFields, type Condition, type QueryInput, type QueryLimits } from '../query/index.js';
@@ -21,6 +23,12 @@ import { etagOf, revisionEtag, toRevisionEntry, toView, upgrade } from './state.
 import { exportRecords, MAX_REVISION_NUMBER, recordToRows, type ExportRecord } from './transfer.js';
 import { decodeRevisionCursor, isStorableId, loadRevisionPages, revisionPage } from './revision-pages.js';
 import { validateData } from './validate.js';
+import { blobFields, checkBlobsExist, type BlobValue } from './blobs.js';
+import { instant, isUndone, MAX_WINDOW_CHANGES, parseRevertWindow, planResource, type PlannedRevert, type RevertPlanEntry } from './window-revert.js';
+import { orderForUnique, uniqueConflicts } from './unique-plan.js';
+
+/** Resources one `_bulk` PATCH or DELETE may change: more matches are a 400 asking to narrow `where`. */
+const MAX_BULK = 10_000;
 
 /** Ids per `IN (…)` of one search (the query language's own bound on a list). */
 const IDS_PER_SEARCH = 500;
@@ -38,6 +46,8 @@ export type ListQuery = QueryInput & { expand?: unknown };
 /** What the manager needs from the running app. */
 export interface ManagerEnvironment {
   database: Database;
+  /** Where `@Blob` bytes are stored (writes check that the blobs they name exist). */
+  blobs?: BlobStore;
   hooks: HookRegistry;
   limits: QueryLimits;
   /** The manager of another resource class (for references). */
@@ -55,6 +65,8 @@ export interface ManagerEnvironment {
 export class ResourceManager<T extends object = Record<string, unknown>> {
   /** Row-level SQL of this resource. */
   readonly store: ResourceStore;
+  /** When each revision was current, and deletes and restores (docs/history.md). */
+  readonly history: HistoryStore;
   /** Rerun, cancel and the workers' state changes of a `@Job` resource; undefined for other resources. */
   readonly jobs?: JobOperations;
   private readonly references: ReferenceGuard;
@@ -64,6 +76,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
 
   constructor(readonly model: ResourceModel, private readonly environment: ManagerEnvironment) {
     this.store = new ResourceStore(environment.database, model);
+    this.history = new HistoryStore(environment.database, model);
     this.references = new ReferenceGuard(model, environment);
     this.jobs = this.jobOperations();
   }
@@ -95,6 +108,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const validated = await validateData(this.model, access.protectFields(data, undefined, false));
       this.checkDraftAllowed(options);
       await this.references.checkTargetsExist(validated);
+      await checkBlobsExist(this.model, validated, this.environment.blobs);
       const now = new Date().toISOString();
       const user = this.actor(options);
       // A job's revisions carry its `_job` state, so each status change shows in the history.
@@ -139,12 +153,14 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   /**
-   * The current state of a resource, or revision `revision` of it. `expand` (`'authorId,authorId.teamId'`
-   * or a list) puts the referenced resources, in their current state, under `_expanded`.
+   * The current state of a resource, revision `revision` of it, or the resource as it was at `asOf`
+   * (docs/history.md). `expand` (`'authorId,authorId.teamId'` or a list) puts the referenced
+   * resources, in their current state, under `_expanded`.
    */
-  get(id: string, options: CallOptions & { revision?: number; expand?: unknown } = {}): Promise<ResourceView> {
+  get(id: string, options: CallOptions & { revision?: number; asOf?: string; expand?: unknown } = {}): Promise<ResourceView> {
     return this.read('get', { id, ...options }, options, async (access) => {
       const expand = parseExpand(this.model, options.expand, this.environment.models, access.hidden);
+      if (options.asOf !== undefined) return this.expanded([access.maskView(await this.viewAsOf(id, options, access))], expand, options).then(([view]) => view);
       const state = await this.loadLive(id, access);
       if (options.revision === undefined) return this.expanded([access.maskView(toView(this.model, state))], expand, options).then(([view]) => view);
       const revision = await this.loadRevision(id, options.revision);
@@ -156,18 +172,23 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   /**
-   * Searches resources (docs/search.md). `query.expand` puts referenced resources under `_expanded`
-   * (one query per referenced resource, whatever the page size; see `expandViews`).
+   * Searches resources (docs/search.md), or searches them as they were at `query.asOf`
+   * (docs/history.md). `query.expand` puts referenced resources under `_expanded` (one query per
+   * referenced resource, whatever the page size; see `expandViews`).
    */
-  list(query: ListQuery = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
+  list(query: ListQuery & { asOf?: unknown } = {}, options: CallOptions = {}): Promise<Page<ResourceView>> {
     return this.read('list', { query, ...options }, options, async (access) => {
       // Anything but an object (a `_search` body of null …) is left for parseQuery to refuse.
       const object = typeof query === 'object' && query !== null && !Array.isArray(query);
-      const { expand: expandInput, ...rest } = object ? query : {};
-      const search = object ? rest : query;
+      const { expand: expandInput, asOf, ...rest } = object ? query : {};
+      const search: QueryInput = object ? rest : query;
       const expand = parseExpand(this.model, expandInput, this.environment.models, access.hidden);
-      const parsed = parseQuery(this.model, search, this.environment.limits, jobQueryFields(this.model), access.hidden);
-      const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible));
+      if (asOf !== undefined && search.q !== undefined) throw StrataError.badQuery('q cannot be combined with asOf: the full-text index holds only the current state');
+      // As of a moment, `_job.*` columns hold only the current state, so they cannot be filtered on.
+      const parsed = parseQuery(this.model, search, this.environment.limits, asOf === undefined ? jobQueryFields(this.model) : undefined, access.hidden);
+      const compiled = asOf === undefined
+        ? compileQuery(this.model, parsed, this.environment.database.dialect, this.scope(access.visible))
+        : compileQuery(this.model, parsed, this.environment.database.dialect, undefined, { source: this.asOfSource(instant(asOf, 'asOf', 'BAD_QUERY'), access) });
       const rows = await this.store.search(compiled.select.sql, compiled.select.params);
       const pageRows = rows.slice(0, parsed.limit);
       // An expanded reference is returned with its value even when `fields` leaves it out.
@@ -224,7 +245,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       for (let start = 0; start < wanted.length; start += IDS_PER_SEARCH) {
         const chunk = wanted.slice(start, start + IDS_PER_SEARCH);
         const scope: Condition = { kind: 'and', conditions: [...(visible ? [visible] : []), { kind: 'field', field: column, operator: 'in', value: chunk }] };
-        const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope, column);
+        const compiled = compileQuery(this.model, parsed, this.environment.database.dialect, scope, { partition: column });
         const rows = await this.store.search(compiled.select.sql, compiled.select.params);
         const rowsByTarget = new Map<string, typeof rows>();
         for (const row of rows) {
@@ -291,15 +312,19 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     return this.write('delete', { id, ...options }, options, async (access) => {
       const state = await this.loadLive(id, access, true);
       checkPreconditions(state, options);
-      const now = new Date().toISOString();
-      const user = this.actor(options);
-      const deleted: StoredState = { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 };
-      await this.saveState(state, deleted, access);
-      await this.changed('deleted', deleted);
-      // After the delete is saved, so a reference cycle (or a resource pointing at itself) ends here
-      // instead of cascading forever; a restrict rule that throws still rolls the whole delete back.
-      await this.references.onTargetDeleted(id, options);
+      await this.softDelete(state, options, access);
     });
+  }
+
+  private async softDelete(state: StoredState, options: CallOptions, access: CallAccess): Promise<void> {
+    const now = new Date().toISOString();
+    const user = this.actor(options);
+    const deleted: StoredState = { ...state, deletedAt: now, deletedBy: user, updatedAt: now, updatedBy: user, version: state.version + 1 };
+    await this.saveState(state, deleted, access);
+    await this.changed('deleted', deleted);
+    // After the delete is saved, so a reference cycle (or a resource pointing at itself) ends here
+    // instead of cascading forever; a restrict rule that throws still rolls the whole delete back.
+    await this.references.onTargetDeleted(state.id, options);
   }
 
   /** Undoes a soft delete; restoring a live resource changes nothing. */
@@ -308,13 +333,19 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       const state = await this.loadExisting(id, access, true);
       checkPreconditions(state, options);
       if (state.deletedAt === null) return access.maskView(toView(this.model, state));
-      const now = new Date().toISOString();
-      const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: this.actor(options), version: state.version + 1 };
-      await this.saveState(state, restored, access);
-      // After saving, so a resource that points at itself finds its target live; a failure rolls back.
-      await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
-      return access.maskView(await this.changed('restored', restored));
+      const restored = await this.undelete(state, options, access);
+      return access.maskView(toView(this.model, restored));
     });
+  }
+
+  private async undelete(state: StoredState, options: CallOptions, access: CallAccess): Promise<StoredState> {
+    const now = new Date().toISOString();
+    const restored: StoredState = { ...state, deletedAt: null, deletedBy: null, updatedAt: now, updatedBy: this.actor(options), version: state.version + 1 };
+    await this.saveState(state, restored, access);
+    // After saving, so a resource that points at itself finds its target live; a failure rolls back.
+    await this.references.checkTargetsExist(upgrade(this.model, state.data, state.schemaVersion));
+    await this.changed('restored', restored);
+    return restored;
   }
 
   /** Deletes a resource and all its revisions for good. */
@@ -324,6 +355,7 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
       checkPreconditions(state, options);
       if (state.deletedAt === null) await this.references.onTargetDeleted(id, options);
       await this.store.purge(id);
+      await this.history.purge(id);
       await this.changed('purged', state, { by: this.actor(options), gone: true });
     });
   }
@@ -413,6 +445,170 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     });
   }
 
+  /** Writes a new revision whose data equals revision `n` (history stays linear, unlike `switch`); nothing when it is equal already. */
+  revert(id: string, n: number, options: WriteOptions = {}): Promise<ResourceView> {
+    return this.write('revert', { id, n, ...options }, options, async (access) => {
+      const state = await this.loadLive(id, access, true);
+      checkPreconditions(state, options);
+      const revision = await this.loadRevision(id, n);
+      const current = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
+      const data = access.protectFields(withoutJobState(upgrade(this.model, revision.data, revision.schemaVersion)), current, true);
+      return this.writeRevision(state, carryJobState(state.data, data), options, access, 'reverted');
+    });
+  }
+
+  /**
+   * Undoes the changes made in a window of time (docs/history.md): `{ since, until?, by?, where?,
+   * dryRun? }`. Plans every resource first, then, unless `dryRun`, writes the plan in this one
+   * transaction, each resource through the `revert` hooks. A unique value the plan would take twice
+   * fails it whole with UNIQUE_VIOLATION naming the ids.
+   */
+  revertWindow(input: unknown, options: CallOptions = {}): Promise<{ plan: RevertPlanEntry[] }> {
+    return this.write('revertWindow', { window: input, ...options }, options, async (access) => {
+      const window = parseRevertWindow(input);
+      const changes = await this.history.changesBetween(window.since, window.until, MAX_WINDOW_CHANGES + 1);
+      if (changes.length > MAX_WINDOW_CHANGES) throw StrataError.badRequest(`the window holds more than ${MAX_WINDOW_CHANGES} changes; narrow it with until, by or where`);
+      const ids = await this.idsPassing([...new Set(changes.filter((change) => isUndone(change, window)).map((change) => change.id))], window.where, access);
+      const later = await this.history.changesOfSince(ids, window.since);
+      const planned: PlannedRevert[] = [];
+      // The current data of each planned resource, for ordering the writes around unique values.
+      const current = new Map<string, Record<string, unknown>>();
+      for (const id of ids) {
+        const state = await this.store.findState(id, true);
+        if (!state) continue;
+        const revisions = new Map<number, Record<string, unknown>>();
+        // The data of a change's revision (read once per revision), as the model reads it now.
+        const dataOf = async (source: HistoryEntry | StateAt) => {
+          const n = 'entry' in source ? source.entry.revision : source.revision;
+          if (!revisions.has(n)) {
+            const revision = ('entry' in source ? source.revision : undefined) ?? await this.store.findRevision(id, n);
+            if (!revision) throw StrataError.conflict(`revision ${n} of ${this.model.name} ${id} was pruned (@Versioned retain), so this window cannot be reverted`);
+            revisions.set(n, withoutJobState(upgrade(this.model, revision.data, revision.schemaVersion)));
+          }
+          return revisions.get(n)!;
+        };
+        const currentData = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
+        const plan = await planResource(await this.history.stateAt(id, window.since, false), later.get(id) ?? [], (change) => isUndone(change, window), state, currentData, dataOf);
+        if (!plan) continue;
+        planned.push(plan);
+        current.set(id, currentData);
+      }
+      const conflicts = await uniqueConflicts(this.model, this.store, planned);
+      if (conflicts.length > 0) {
+        throw new StrataError('UNIQUE_VIOLATION', `reverting would give ${conflicts.map((conflict) => `${conflict.field} of ${conflict.ids.join(', ')}`).join('; ')} a value taken twice; nothing was written`,
+          conflicts.map((conflict) => ({ path: conflict.field, message: `${conflict.field} must be unique: ${conflict.ids.join(', ')}`, constraint: 'unique' })));
+      }
+      const plan = planned.map(({ entry }) => ({ ...entry, diff: access.maskDiff(entry.diff) }));
+      if (window.dryRun) return { plan };
+      for (const step of orderForUnique(this.model, planned, current)) await this.applyRevert(step, options);
+      return { plan };
+    });
+  }
+
+  /** One step of a window revert, through the `revert` hooks of its resource. */
+  private applyRevert(step: PlannedRevert, options: CallOptions): Promise<void> {
+    const { id, to, action } = step.entry;
+    return this.write('revert', { id, n: to, action, ...options }, options, async (access) => {
+      let state = await this.loadExisting(id, access, true);
+      if (action === 'delete') return this.softDelete(state, options, access);
+      if (action === 'restore') state = await this.undelete(state, options, access);
+      const current = withoutJobState(upgrade(this.model, state.data, state.schemaVersion));
+      await this.writeRevision(state, carryJobState(state.data, access.protectFields(step.data!, current, true)), { user: options.user }, access, 'reverted');
+    });
+  }
+
+  /** Patches every resource matching `where` in one transaction, one revision each, each through the `patch` hooks. */
+  patchMany(where: unknown, patch: unknown, options: WriteOptions & { format?: PatchFormat } = {}): Promise<{ count: number; ids: string[] }> {
+    return this.write('patchMany', { where, patch, ...options }, options, async (access) => {
+      const ids = await this.idsMatching(where, access);
+      const each = { user: options.user, ...(options.draft ? { draft: true } : {}), format: options.format ?? 'merge-patch' as const };
+      for (const id of ids) {
+        try {
+          await this.patch(id, patch, each);
+        } catch (error) {
+          throw prefixErrorPaths(error, `[${id}]`);
+        }
+      }
+      return { count: ids.length, ids };
+    });
+  }
+
+  /** Soft-deletes every resource matching `where` in one transaction, each through the `delete` hooks. */
+  deleteMany(where: unknown, options: CallOptions = {}): Promise<{ count: number; ids: string[] }> {
+    return this.write('deleteMany', { where, ...options }, options, async (access) => {
+      const ids = await this.idsMatching(where, access);
+      for (const id of ids) await this.delete(id, { user: options.user });
+      return { count: ids.length, ids };
+    });
+  }
+
+  /** The live resources matching `where` that the call sees, in creation order; a missing `where` or too many matches is a 400. */
+  private async idsMatching(where: unknown, access: CallAccess): Promise<string[]> {
+    if (where === undefined || where === null) throw StrataError.badRequest('where is required: a filter of the resources to change (an explicit {} matches every resource)');
+    const parsed = parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model), access.hidden);
+    const compiled = compileQuery(this.model, { ...parsed, limit: MAX_BULK, offset: 0 }, this.environment.database.dialect, this.scope(access.visible));
+    const rows = await this.store.search(compiled.select.sql, compiled.select.params);
+    if (rows.length > MAX_BULK) throw StrataError.badRequest(`where matches more than ${MAX_BULK} resources; narrow it and repeat`);
+    return rows.map((row) => String(row.id));
+  }
+
+  /** Those of `ids` whose current state matches `where` and the call's visible scope (all of them when there is neither). */
+  private async idsPassing(ids: string[], where: Where | undefined, access: CallAccess): Promise<string[]> {
+    const conditions: (Condition | false)[] = [];
+    const visible = this.scope(access.visible);
+    if (visible !== undefined) conditions.push(visible);
+    if (where !== undefined) {
+      const parsed = parseQuery(this.model, { where }, this.environment.limits, jobQueryFields(this.model), access.hidden).where;
+      if (parsed) conditions.push(parsed);
+    }
+    if (conditions.length === 0 || ids.length === 0) return ids;
+    const results = await this.store.testStates(ids, compileTests(conditions, this.environment.database.dialect));
+    return ids.filter((id) => results.get(id)?.every(Boolean));
+  }
+
+  /** The resource as it was at `options.asOf`: 404 before it existed, 410 while it was deleted then. */
+  private async viewAsOf(id: string, options: { revision?: number; asOf?: string }, access: CallAccess): Promise<ResourceView> {
+    if (options.revision !== undefined) throw StrataError.badRequest('asOf and revision cannot be combined; ask for one of them');
+    const at = instant(options.asOf, 'asOf');
+    const state = await this.loadExisting(id, access);
+    const past = await this.history.stateAt(id, at, true);
+    if (!past) throw new StrataError('NOT_FOUND', `${this.model.name} ${id} did not exist at ${at}`);
+    if (past.entry.deleted) throw new StrataError('GONE', `${this.model.name} ${id} was deleted at ${at}`);
+    if (!past.revision) throw new StrataError('NOT_FOUND', `revision ${past.entry.revision} of ${this.model.name} ${id}, current at ${at}, was pruned (@Versioned retain)`);
+    const { entry, revision } = past;
+    const view = toView(this.model, { ...state, revision: entry.revision, revisionCount: entry.revisionCount, status: entry.status, hash: revision.hash,
+      schemaVersion: revision.schemaVersion, data: revision.data, deletedAt: null, deletedBy: null, updatedAt: entry.at, updatedBy: entry.by, version: entry.version });
+    view._meta.etag = revisionEtag(revision);
+    return view;
+  }
+
+  /** The as-of derived table a search reads instead of the current-state table, limited to what the call sees now. */
+  private asOfSource(at: string, access: CallAccess) {
+    const visible = this.scope(access.visible);
+    if (visible === undefined) return this.history.asOfSource(at);
+    const tests = compileTests([visible], this.environment.database.dialect);
+    return this.history.asOfSource(at, { sql: tests.expressions[0], params: tests.params });
+  }
+
+  /**
+   * The blob in `field` of a resource (its current revision, or `revision`), read like `get` (the
+   * same hooks and permissions, so a masked field has no blob): NOT_FOUND when the field is not a
+   * `@Blob()` field or holds none. Stream the bytes with `blobs.open(value.hash)`.
+   */
+  async blob(id: string, field: string, options: CallOptions & { revision?: number } = {}): Promise<BlobValue> {
+    if (!blobFields(this.model).includes(field)) throw new StrataError('NOT_FOUND', `${this.model.name} has no @Blob() field ${field}`);
+    const view = await this.get(id, options) as Record<string, unknown>;
+    const value = view[field] as BlobValue | undefined | null;
+    if (!value) throw new StrataError('NOT_FOUND', `${this.model.name} ${id} has no ${field}${options.revision === undefined ? '' : ` in revision ${options.revision}`}`);
+    return value;
+  }
+
+  /** The bytes of a stored blob (all of them, or `start` to `end` included); read its descriptor with `blob()` first. */
+  openBlob(hash: string, range?: { start: number; end: number }): import('node:stream').Readable {
+    if (!this.environment.blobs) throw new StrataError('NOT_FOUND', 'no blob store is configured');
+    return this.environment.blobs.open(hash, range);
+  }
+
   /** Every resource (deleted ones too) with its full history, for `_export`. */
   exportRecords(options: CallOptions = {}): AsyncGenerator<ExportRecord> {
     let records: AsyncGenerator<ExportRecord> | undefined;
@@ -457,7 +653,8 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
         await this.guardUnique(() => this.store.insertState(state, indexData));
         await this.checkResult(access, state.id);
         for (const revision of revisions) await this.store.insertRevision(revision);
-        await this.changed('created', state);
+        await this.history.recordImported(state, revisions);
+        await this.changed('created', state, { imported: true });
         ids.push(state.id);
       }
       return ids;
@@ -465,11 +662,12 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
   }
 
   /** Writes `data` as the next revision of `state`, or changes the current draft; identical data writes nothing. */
-  private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions, access: CallAccess): Promise<ResourceView> {
+  private async writeRevision(state: StoredState, data: Record<string, unknown>, options: WriteOptions, access: CallAccess, type?: ChangeType): Promise<ResourceView> {
     this.checkDraftAllowed(options);
     const hash = contentHash(data);
     if (hash === state.hash && state.schemaVersion === this.model.versioning.schemaVersion) return access.maskView(toView(this.model, state));
     await this.references.checkTargetsExist(data);
+    await checkBlobsExist(this.model, data, this.environment.blobs);
     const now = new Date().toISOString();
     const user = this.actor(options);
     const schemaVersion = this.model.versioning.schemaVersion;
@@ -486,14 +684,15 @@ export class ResourceManager<T extends object = Record<string, unknown>> {
     if (retain !== undefined && !inPlace && n > retain) await this.store.pruneRevisions(state.id, n - retain, n);
     // A job's status change is `job.<status>`; any other new revision (a job's own data too) is `updated`.
     const status = this.model.job ? jobStateOf(data)?.status : undefined;
-    return access.maskView(await this.changed(status !== undefined && status !== jobStateOf(state.data)?.status ? `job.${status}` : 'updated', next));
+    return access.maskView(await this.changed(type ?? (status !== undefined && status !== jobStateOf(state.data)?.status ? `job.${status}` : 'updated'), next));
   }
 
   /**
    * Tells the change recorders about a stored change (inside its transaction) and returns the
    * resource as it is now. `gone`: purged, so there is no resource to show.
    */
-  private async changed(type: ChangeType, state: StoredState, options: { by?: string | null; gone?: boolean } = {}): Promise<ResourceView> {
+  private async changed(type: ChangeType, state: StoredState, options: { by?: string | null; gone?: boolean; imported?: boolean } = {}): Promise<ResourceView> {
+    if (!options.gone && !options.imported) await this.history.record(state, type);
     const view = toView(this.model, state);
     const recorders = this.environment.changeRecorders ?? [];
     if (recorders.length === 0) return view;

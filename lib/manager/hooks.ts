@@ -7,6 +7,9 @@ import type { CurrentUser } from './context.js';
 export const HOOK_NAMES = [
   'create', 'createMany', 'get', 'list', 'count', 'update', 'patch', 'delete', 'restore', 'purge',
   'revisions', 'revision', 'diff', 'switch', 'publish', 'export', 'import',
+  // History tools (docs/history.md): revert to a revision (also each step of a window revert),
+  // undo a window, and PATCH / DELETE by query (each resource then runs through `patch` / `delete`).
+  'revert', 'revertWindow', 'patchMany', 'deleteMany',
   // Jobs (`@Job` resources): a client's rerun and cancel, and a worker's state changes.
   'rerun', 'cancel', 'jobState',
 ] as const;

@@ -153,5 +153,37 @@ const json: FieldTypeDefinition = {
   nullItems: true,
 };
 
+/** `sha256:` and 64 lowercase hex digits: how a blob is named (docs/blobs.md). */
+export const BLOB_HASH = /^sha256:[0-9a-f]{64}$/;
+const BLOB_KEYS = ['hash', 'size', 'contentType', 'filename'];
+
+// A `@Blob()` field: the descriptor `POST /_blobs` answered; the manager checks the bytes exist.
+const blob: FieldTypeDefinition = {
+  name: 'blob',
+  validate(value) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be a blob { hash, size, contentType, filename? } as POST /_blobs answers it', 'isBlob');
+    const given = value as Record<string, unknown>;
+    const extra = Object.keys(given).filter((key) => !BLOB_KEYS.includes(key));
+    if (extra.length > 0) return fail(`has unknown member(s) ${extra.join(', ')}; a blob has hash, size, contentType and filename`, 'isBlob');
+    if (typeof given.hash !== 'string' || !BLOB_HASH.test(given.hash)) return fail('hash must be sha256: and 64 lowercase hex digits', 'isBlob');
+    if (!Number.isSafeInteger(given.size) || (given.size as number) < 0) return fail('size must be a whole number of bytes', 'isBlob');
+    if (typeof given.contentType !== 'string' || given.contentType === '' || given.contentType.length > 255) return fail('contentType must be a media type', 'isBlob');
+    if (given.filename !== undefined && (typeof given.filename !== 'string' || given.filename.length > 255 || holdsNul(given.filename))) return fail('filename must be a string of at most 255 characters', 'isBlob');
+    return { value: { hash: given.hash, size: given.size, contentType: given.contentType, ...(given.filename !== undefined ? { filename: given.filename } : {}) } };
+  },
+  schema: {
+    output: {
+      type: 'object', description: 'A file stored with POST /_blobs; GET /<collection>/:id/<field> streams it.',
+      properties: {
+        hash: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' }, size: { type: 'integer', minimum: 0 },
+        contentType: { type: 'string' }, filename: { type: 'string', maxLength: 255 },
+      },
+      required: ['hash', 'size', 'contentType'], additionalProperties: false,
+    },
+    withValidatorRules: false,
+  },
+  graphql: 'JSON',
+};
+
 /** The built-in scalar field types, in the order messages list them. */
-export const BUILT_IN_FIELD_TYPES: readonly FieldTypeDefinition[] = [string, number, integer, boolean, date, json];
+export const BUILT_IN_FIELD_TYPES: readonly FieldTypeDefinition[] = [string, number, integer, boolean, date, json, blob];

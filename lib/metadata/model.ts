@@ -7,7 +7,7 @@ import type { JobModel } from './job-model.js';
  * name at run time, so code reads every scalar kind through the registry (`fieldTypeOf`), never by
  * listing names; only the structural kinds below (enum, object, array) are handled by name.
  */
-export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json';
+export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'json' | 'blob';
 
 /** The type of a field, resolved once by the builder. */
 export type FieldType =

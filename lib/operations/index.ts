@@ -1,7 +1,7 @@
 export {
   ACTIONS, hasIdSegment, writeOptionsOf,
   type Action, type HttpMethod, type ParameterKind, type OperationParameter, type OperationBody, type OperationResult,
-  type OperationCall, type OperationDefinition,
+  type OperationCall, type OperationDefinition, type BlobDownload,
 } from './types.js';
 export { operationIdOf, type AddOperationOptions } from './table.js';
 export {

@@ -6,6 +6,7 @@ import { limitSchema } from '../schema/query-schemas.js';
 import { resourceSchemaNames } from '../schema/resource-schemas.js';
 import { schemaRef, type SchemaObject } from '../schema/types.js';
 import { REFERRER_SUMMARY_IDS } from '../manager/referrers.js';
+import { blobFields } from '../manager/blobs.js';
 import { writeOptionsOf, type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult } from './types.js';
 
 /** Media types a PATCH body may have, and the patch format each means. */
@@ -116,6 +117,14 @@ const REFERRER_SCHEMAS: Record<string, SchemaObject> = {
   },
 };
 
+/** The members of a `_bulk` PATCH or DELETE body (a JSON object with only `allowed`); a missing `where` is the manager's 400. */
+function bulkBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw StrataError.badRequest(`_bulk takes a JSON object { ${allowed.join(', ')} }`);
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) throw StrataError.badRequest(`unknown member(s) ${unknown.join(', ')}; this _bulk takes ${allowed.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
 const WRITE_PROBLEMS = [400, 404, 409, 410, 412, 413, 415, 422];
 
 /**
@@ -153,6 +162,43 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
       if (!Array.isArray(body)) throw StrataError.badRequest('_bulk takes a JSON array of resources');
       return manager.createMany(body, { user, ...draftOption(parameters) });
     },
+  },
+  {
+    name: 'bulkPatch', action: 'update', mutates: true, method: 'patch', path: '/_bulk',
+    summary: (model) => `Patch every ${model.name} matching a filter, in one transaction`,
+    description: (model) => `Applies one JSON Merge Patch to every ${model.name} matching \`where\` (at most 10,000), in one transaction, one revision each, each checked like a PATCH of that resource. A missing \`where\` is a 400; \`{}\` matches every resource.`,
+    operationId: (_one, many) => `bulkPatch${many}`,
+    parameters: draftParameter,
+    body: (model) => jsonBody({
+      type: 'object', properties: { where: schemaRef(resourceSchemaNames(model).where), patch: schemaRef(resourceSchemaNames(model).patch) }, required: ['where', 'patch'], additionalProperties: false,
+    }, 'The filter and the merge patch.'),
+    result: () => jsonResult('How many resources matched, and their ids.', schemaRef('BulkResult')),
+    problems: [400, 403, 404, 409, 413, 415, 422],
+    invoke: ({ manager, body, user, parameters }) => {
+      const { where, patch } = bulkBody(body, ['where', 'patch']);
+      if (patch === undefined) throw StrataError.badRequest('patch is required: the JSON Merge Patch to apply to each resource');
+      return manager.patchMany(where, patch, { user, ...draftOption(parameters) });
+    },
+  },
+  {
+    name: 'bulkDelete', action: 'delete', mutates: true, method: 'delete', path: '/_bulk',
+    summary: (model) => `Delete every ${model.name} matching a filter, in one transaction`,
+    description: (model) => `Soft-deletes every ${model.name} matching \`where\` (at most 10,000), in one transaction, each checked like a DELETE of that resource. A missing \`where\` is a 400; \`{}\` matches every resource.`,
+    operationId: (_one, many) => `bulkDelete${many}`,
+    body: (model) => jsonBody({ type: 'object', properties: { where: schemaRef(resourceSchemaNames(model).where) }, required: ['where'], additionalProperties: false }, 'The filter.'),
+    result: () => jsonResult('How many resources were deleted, and their ids.', schemaRef('BulkResult')),
+    problems: [400, 403, 404, 409, 413, 415],
+    invoke: ({ manager, body, user }) => manager.deleteMany(bulkBody(body, ['where']).where, { user }),
+  },
+  {
+    name: 'revertWindow', action: 'revert', mutates: true, method: 'post', path: '/_revert',
+    summary: (model) => `Undo the changes made to ${model.name} resources in a window of time`,
+    description: (model) => `Changed ${model.name} resources get a new revision with the data they had at \`since\`, those created in the window are deleted, those deleted in it restored; \`by\` keeps other users' changes, \`where\` matches the current state. One transaction; \`dryRun\` returns the same plan and writes nothing. A unique value taken twice fails it whole (409 naming the ids).`,
+    operationId: (_one, many) => `revert${many}Window`,
+    body: () => jsonBody(schemaRef('RevertWindow'), 'The window to undo.'),
+    result: () => jsonResult('The plan, carried out unless dryRun.', schemaRef('RevertPlan')),
+    problems: [400, 403, 409, 413, 415, 422],
+    invoke: ({ manager, body, user }) => manager.revertWindow(body, { user }),
   },
   {
     name: 'export', action: 'export', mutates: false, method: 'get', path: '/_export',
@@ -199,11 +245,12 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
   },
   {
     name: 'get', action: 'read', mutates: false, method: 'get', path: '/:id',
-    actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
-    summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n)`,
+    actionFor: (parameters) => (parameters.revision !== undefined || parameters.asOf !== undefined ? 'history' : 'read'),
+    summary: (model) => `Read ${withArticle(model.name)} (or an old revision with ?revision=n, or as it was with ?asOf=)`,
     operationId: (one) => `get${one}`,
     parameters: (model) => [
       { name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'Read this older revision instead of the current one (references expand to their current state).' },
+      { name: 'asOf', in: 'query', kind: 'dateTime', schema: { type: 'string', format: 'date-time' }, description: 'Read the resource as it was at this moment (404 before it existed, 410 while it was deleted).' },
       ...expandParameter(model),
     ],
     conditional: 'If-None-Match',
@@ -212,6 +259,7 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     invoke: (call) => call.manager.get(idOf(call), {
       user: call.user,
       ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}),
+      ...(call.parameters.asOf !== undefined ? { asOf: call.parameters.asOf as string } : {}),
       ...(call.parameters.expand !== undefined ? { expand: call.parameters.expand } : {}),
     }),
   },
@@ -324,6 +372,35 @@ export const RESOURCE_OPERATIONS: readonly OperationDefinition[] = [
     result: resourceResult('The resource with revision n current; the next write branches from it.'),
     problems: [400, 404, 409, 410, 412, 422],
     invoke: (call) => call.manager.switch(idOf(call), call.parameters.n as number, writeOptionsOf(call)),
+  },
+  {
+    name: 'revert', action: 'revert', mutates: true, method: 'post', path: '/:id/revert/:n',
+    summary: (model) => `Write a new revision of ${withArticle(model.name)} equal to revision n`,
+    description: (model) => `Writes a new revision of ${withArticle(model.name)} whose data equals revision n (history stays linear, unlike switch); nothing is written when the data is equal already.`,
+    operationId: (one) => `revert${one}`,
+    parameters: (model) => [REVISION_NUMBER_PARAMETER, ...draftParameter(model)],
+    conditional: 'If-Match',
+    result: resourceResult('The resource after the revert.'),
+    problems: [400, 404, 409, 410, 412, 422],
+    invoke: (call) => call.manager.revert(idOf(call), call.parameters.n as number, writeOptionsOf(call, draftOption(call.parameters))),
+  },
+  {
+    name: 'blob', action: 'read', mutates: false, method: 'get', path: '/:id/:field',
+    actionFor: (parameters) => (parameters.revision !== undefined ? 'history' : 'read'),
+    summary: (model) => `Download a file (@Blob field) of ${withArticle(model.name)}`,
+    description: (model) => `Streams the bytes of the @Blob field \`field\` of ${withArticle(model.name)} (or of revision \`revision\`) with their Content-Type, Content-Length and ETag; a Range header gets 206 with Content-Range.`,
+    operationId: (one) => `download${one}Blob`,
+    parameters: (model) => [
+      { name: 'field', in: 'path', kind: 'string', required: true, schema: { type: 'string', enum: blobFields(model) }, description: 'A @Blob field.' },
+      { name: 'revision', in: 'query', kind: 'positiveInteger', schema: { type: 'integer', minimum: 1 }, description: 'The file as revision n has it.' },
+    ],
+    result: () => ({ status: 200, kind: 'blob', description: 'The bytes (206 with Content-Range for a Range request).' }),
+    problems: [400, 404, 410],
+    appliesTo: (model) => blobFields(model).length > 0,
+    invoke: async (call) => {
+      const value = await call.manager.blob(idOf(call), call.parameters.field as string, { user: call.user, ...(call.parameters.revision !== undefined ? { revision: call.parameters.revision as number } : {}) });
+      return { value, open: (range?: { start: number; end: number }) => call.manager.openBlob(value.hash, range) };
+    },
   },
   {
     name: 'publish', action: 'publish', mutates: true, method: 'post', path: '/:id/publish',

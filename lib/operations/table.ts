@@ -117,7 +117,7 @@ function specificity(a: string, b: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-const RESULT_KINDS = ['resource', 'json', 'empty', 'ndjson'];
+const RESULT_KINDS = ['resource', 'json', 'empty', 'ndjson', 'blob'];
 const BODY_KINDS = ['json', 'patch', 'ndjson'];
 
 /** What is wrong with what `definition` says for `model` (its result, body and problem statuses). */

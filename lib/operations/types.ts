@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import type { BlobValue } from '../manager/blobs.js';
 import type { CurrentUser, WriteOptions } from '../manager/context.js';
 import type { PatchFormat } from '../manager/patch.js';
 import type { ResourceManager } from '../manager/ResourceManager.js';
@@ -50,15 +52,22 @@ export interface OperationBody {
 /**
  * What an operation returns. `resource`: one resource (with its ETag); `json`: any JSON value of
  * `schema`; `empty`: nothing (204 over HTTP, `true` over GraphQL); `ndjson`: an async iterable of
- * records, streamed one JSON document per line.
+ * records, streamed one JSON document per line; `blob`: a `{ value, open(range?) }` (BlobDownload)
+ * streamed as its bytes with their Content-Type, ETag and Range support.
  */
 export interface OperationResult {
   readonly status: 200 | 201 | 204;
-  readonly kind: 'resource' | 'json' | 'empty' | 'ndjson';
+  readonly kind: 'resource' | 'json' | 'empty' | 'ndjson' | 'blob';
   readonly description: string;
   readonly schema?: SchemaObject;
   /** A create: the answer carries the new resource's URL in `Location`. */
   readonly location?: boolean;
+}
+
+/** What an operation with a `blob` result returns: the blob's descriptor and a way to read its bytes. */
+export interface BlobDownload {
+  readonly value: BlobValue;
+  open(range?: { start: number; end: number }): Readable;
 }
 
 /** What an operation's `invoke` receives: one call, whatever the transport. */

@@ -11,6 +11,7 @@ import type { HttpMethod, OperationDefinition } from '../operations/types.js';
 import type { SchemaObject } from '../schema/types.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
+import type { BlobStore } from '../storage/blob-store.js';
 
 /**
  * Finds who is calling from a request (a bearer token, an API key, a session …): a user, `null`
@@ -112,6 +113,8 @@ export interface PluginContext {
   addEntitySchema(schema: EntitySchema): void;
   /** The database connection (available from `mount` on), for plugins that keep tables of their own. */
   readonly database: Database;
+  /** Where `@Blob` bytes are stored (available from `mount` on; docs/blobs.md). */
+  readonly blobs: BlobStore;
   /** What kind of database `options.database` is (known from `configure` on, e.g. to shape a plugin's tables). */
   readonly dialect: Dialect;
   /** True once a graceful shutdown began (`strata.shutdown`, a SIGTERM): a readiness probe answers 503. */

@@ -10,6 +10,7 @@ import type { ResourceModel } from '../metadata/model.js';
 import { OperationTable } from '../operations/table.js';
 import type { Database } from '../storage/database.js';
 import type { Dialect } from '../storage/dialect.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import type { AuthenticateOptions, DescribedRoute, PluginContext, SecurityScheme, UserResolver } from './context.js';
 import type { StrataPlugin } from './definePlugin.js';
 import { ServiceRegistry } from './services.js';
@@ -27,6 +28,8 @@ export interface PluginContextsInput {
   database(): Database | undefined;
   /** True once a graceful shutdown began. */
   shuttingDown(): boolean;
+  /** The blob store; undefined before storage is prepared. */
+  blobs(): BlobStore | undefined;
 }
 
 /**
@@ -123,7 +126,7 @@ export class PluginContexts {
     const inConfigure = (what: string) => {
       if (!this.configuring) throw new BootstrapError([`${what} must be called in a plugin's configure phase`]);
     };
-    const { database, shuttingDown } = this.input;
+    const { database, shuttingDown, blobs } = this.input;
     return {
       app, models, hooks, options, logger, manager, dialect, currentUser: this.currentUser, securitySchemes: this.securitySchemes,
       describedRoutes: this.describedRoutes,
@@ -167,6 +170,11 @@ export class PluginContexts {
         const open = database();
         if (!open) throw new BootstrapError(['the database is open from the mount phase on; use context.database in mount, start or later']);
         return open;
+      },
+      get blobs() {
+        const store = blobs();
+        if (!store) throw new BootstrapError(['the blob store is open from the mount phase on; use context.blobs in mount, start or later']);
+        return store;
       },
     };
   }

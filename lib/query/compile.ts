@@ -17,6 +17,16 @@ export interface CompiledQuery {
   readonly count?: CompiledStatement;
 }
 
+/**
+ * What else a search may need: `partition`, one page per value of this field in one statement (the
+ * referrers of many resources); `source`, a derived table with the current-state table's columns
+ * to search instead of it (as-of searches).
+ */
+export interface CompileExtras {
+  readonly partition?: QueryableField;
+  readonly source?: CompiledStatement;
+}
+
 /** A piece of SQL under construction: fixed text plus the values its placeholders take. */
 interface Fragment {
   sql: string;
@@ -34,8 +44,11 @@ const COMPARISON_SQL = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<
  * page exists; projection of `fields` happens after.
  * @example const { select, count } = compileQuery(model, parseQuery(model, input, limits), database.dialect);
  */
-export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect, scope?: Condition | false, partition?: QueryableField): CompiledQuery {
-  const table = quoteIdentifier(model.names.table);
+export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect: Dialect, scope?: Condition | false, extra: CompileExtras = {}): CompiledQuery {
+  const { partition, source } = extra;
+  // `source`: a derived table with the current-state table's columns to search instead (as-of searches).
+  const table = source ? source.sql : quoteIdentifier(model.names.table);
+  const sourceParams = source?.params ?? [];
   const filters = [deletedFilter(parsed.deleted)];
   // A scope (a hook's `restrict({ visible })`) is ANDed in like a filter but kept out of the cursor signature.
   if (scope !== undefined) filters.push(scope === false ? NEVER : condition(scope, dialect));
@@ -44,13 +57,13 @@ export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect:
   const pageFilters = parsed.after ? [...filters, keysetAfter(parsed.sort, parsed.after, dialect)] : filters;
   const order = parsed.sort.map((key) => `${column(key.field)} ${key.descending ? 'DESC' : 'ASC'}`).join(', ');
   const pageWhere = whereClause(pageFilters);
-  const select: CompiledStatement = partition ? partitionedSelect(table, pageWhere, order, partition, parsed) : {
+  const select: CompiledStatement = partition ? partitionedSelect(table, sourceParams, pageWhere, order, partition, parsed) : {
     sql: `SELECT t.* FROM ${table} t${pageWhere.sql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    params: [...pageWhere.params, parsed.limit + 1, parsed.offset],
+    params: [...sourceParams, ...pageWhere.params, parsed.limit + 1, parsed.offset],
   };
   if (!parsed.total) return { select };
   const countWhere = whereClause(filters);
-  return { select, count: { sql: `SELECT COUNT(*) AS "total" FROM ${table} t${countWhere.sql}`, params: countWhere.params } };
+  return { select, count: { sql: `SELECT COUNT(*) AS "total" FROM ${table} t${countWhere.sql}`, params: [...sourceParams, ...countWhere.params] } };
 }
 
 /**
@@ -58,11 +71,11 @@ export function compileQuery(model: ResourceModel, parsed: ParsedQuery, dialect:
  * value's rows ranked in the query's order, `offset` skipped, `limit + 1` kept, so every page
  * knows whether another follows. Rows come grouped by the partition value, each group in order.
  */
-function partitionedSelect(table: string, where: Fragment, order: string, partition: QueryableField, parsed: ParsedQuery): CompiledStatement {
+function partitionedSelect(table: string, sourceParams: readonly unknown[], where: Fragment, order: string, partition: QueryableField, parsed: ParsedQuery): CompiledStatement {
   const ranked = `SELECT t.*, ROW_NUMBER() OVER (PARTITION BY ${column(partition)} ORDER BY ${order}) AS "strata_rank" FROM ${table} t${where.sql}`;
   return {
     sql: `SELECT t.* FROM (${ranked}) t WHERE t."strata_rank" > ? AND t."strata_rank" <= ? ORDER BY ${column(partition)}, t."strata_rank"`,
-    params: [...where.params, parsed.offset, parsed.offset + parsed.limit + 1],
+    params: [...sourceParams, ...where.params, parsed.offset, parsed.offset + parsed.limit + 1],
   };
 }
 

@@ -5,6 +5,7 @@ import { withNull } from './json-schema.js';
 import type { ResourceSchemaNames } from './resource-schemas.js';
 import { schemaRef, type ParameterSchema, type SchemaObject } from './types.js';
 
+const AS_OF: SchemaObject = { type: 'string', format: 'date-time', description: 'Search the state at this moment instead of the current one (docs/history.md: filters and sorts then scan instead of using indexes; not with q).' };
 const DELETED: SchemaObject = { type: 'string', enum: ['exclude', 'include', 'only'], default: 'exclude', description: 'Whether soft-deleted resources are left out (default), included, or the only ones.' };
 
 /**
@@ -39,6 +40,7 @@ export function querySchemas(model: ResourceModel, names: ResourceSchemaNames, l
       fields: { anyOf: [{ type: 'string', description: 'Comma-separated field names.' }, { type: 'array', items: { type: 'string', enum: selectableFields(model) } }] },
       deleted: DELETED,
       total: { type: 'boolean', description: 'Also count every match.' },
+      asOf: AS_OF,
       ...(hasRefs(model) ? { expand: { anyOf: [{ type: 'string', description: 'Comma-separated paths.' }, { type: 'array', items: { type: 'string' }, maxItems: 20 }], description: expandText(model) } } : {}),
     },
     additionalProperties: false,
@@ -69,7 +71,10 @@ export function searchParameters(model: ResourceModel, names: ResourceSchemaName
     parameters.push({ name: 'fields', in: 'query', style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: selectableFields(model) } }, description: 'Return only these fields (plus id and _meta).' });
   }
   parameters.push({ name: 'deleted', in: 'query', schema: DELETED });
-  if (!countOnly) parameters.push({ name: 'total', in: 'query', schema: { type: 'boolean', default: false }, description: 'Also count every match.' });
+  if (!countOnly) {
+    parameters.push({ name: 'total', in: 'query', schema: { type: 'boolean', default: false }, description: 'Also count every match.' });
+    parameters.push({ name: 'asOf', in: 'query', schema: AS_OF });
+  }
   if (!countOnly && hasRefs(model)) parameters.push({ name: 'expand', in: 'query', style: 'form', explode: false, schema: { type: 'array', items: { type: 'string' }, maxItems: 20 }, description: expandText(model) });
   return parameters;
 }

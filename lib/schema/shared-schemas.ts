@@ -102,6 +102,46 @@ export function sharedSchemas(): Record<string, SchemaObject> {
       properties: { count: { type: 'integer', minimum: 0 } },
       required: ['count'],
     },
+    BulkResult: {
+      type: 'object',
+      properties: {
+        count: { type: 'integer', minimum: 0, description: 'Resources matched (each changed through the usual checks; one that ends equal gets no new revision).' },
+        ids: { type: 'array', items: { type: 'string' }, description: 'Their ids, in creation order.' },
+      },
+      required: ['count', 'ids'],
+    },
+    RevertWindow: {
+      type: 'object',
+      properties: {
+        since: { type: 'string', format: 'date-time', description: 'Start of the window (inclusive).' },
+        until: { type: 'string', format: 'date-time', description: 'End of the window (exclusive); default now.' },
+        by: { type: 'string', description: 'Undo only the changes of this user id.' },
+        where: { type: 'object', description: 'Only resources whose current state matches this filter (docs/search.md).' },
+        dryRun: { type: 'boolean', default: false, description: 'Return the plan and write nothing.' },
+      },
+      required: ['since'],
+      additionalProperties: false,
+    },
+    RevertPlan: {
+      type: 'object',
+      properties: {
+        plan: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              from: { type: 'integer', minimum: 1, description: 'The current revision.' },
+              to: { type: ['integer', 'null'], minimum: 1, description: 'The revision current at since; null when the resource did not exist then.' },
+              action: { type: 'string', enum: ['revert', 'delete', 'restore'] },
+              diff: { ...schemaRef('JsonPatch'), description: 'From the current data to the data written.' },
+            },
+            required: ['id', 'from', 'to', 'action', 'diff'],
+          },
+        },
+      },
+      required: ['plan'],
+    },
     ImportResult: {
       type: 'object',
       properties: { imported: { type: 'integer', minimum: 0, description: 'Resources imported.' } },

@@ -243,6 +243,17 @@ export class ResourceStore {
     return rows.map((row) => String(row.id));
   }
 
+  /** Live resources whose `column` holds one of `values`: `[id, value]` pairs, one query per 500 values. */
+  async liveHolders(column: string, values: readonly unknown[]): Promise<[string, unknown][]> {
+    const holders: [string, unknown][] = [];
+    for (const chunk of chunks(values as string[])) {
+      const rows = await this.database.all(`SELECT "id", "${column}" AS "value" FROM ${this.table} WHERE "${column}" IN (${placeholders(chunk)}) AND "${C.deletedAt}" IS NULL`,
+        chunk.map((value) => this.database.dialect.toDatabase(value)));
+      for (const row of rows) holders.push([String(row.id), row.value]);
+    }
+    return holders;
+  }
+
   private revisionFromRow(row: Row): StoredRevision {
     return {
       id: String(row.id),

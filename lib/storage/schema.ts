@@ -12,6 +12,9 @@ export const SEARCH_COLUMN = '_search';
 /** The table every resource's revisions live in, keyed by `(resource, id, n)`. */
 export const REVISIONS_TABLE = 'strata_revisions';
 
+/** The table of state changes of every resource, keyed by `(resource, id, version)` (docs/history.md). */
+export const HISTORY_TABLE = 'strata_history';
+
 /** Columns of the current-state table that Strata owns (field columns are named after the fields). */
 export const SYSTEM_COLUMNS = {
   revision: '_revision', revisionCount: '_revision_count', status: '_status', hash: '_hash',
@@ -27,7 +30,7 @@ type Property = { type: string; columnType?: string; nullable?: boolean; primary
  * typed, indexed column per `@Indexed` field, plus the shared revisions table.
  */
 export function entitySchemas(models: readonly ResourceModel[], dialect: Dialect): EntitySchema[] {
-  return [revisionsSchema(), ...models.map((model) => currentStateSchema(model, dialect))];
+  return [revisionsSchema(), historySchema(), ...models.map((model) => currentStateSchema(model, dialect))];
 }
 
 function currentStateSchema(model: ResourceModel, dialect: Dialect): EntitySchema {
@@ -96,6 +99,34 @@ function revisionsSchema(): EntitySchema {
       created_at: text(),
       created_by: text(true),
     } as never,
+  });
+}
+
+/** The MikroORM schema of the history table. */
+function historySchema(): EntitySchema {
+  const text = (nullable = false) => ({ type: 'string', columnType: 'text', nullable });
+  const integer = (primary = false) => ({ type: 'number', columnType: 'integer', ...(primary ? { primary: true } : {}) });
+  return new EntitySchema({
+    name: 'StrataHistory',
+    tableName: HISTORY_TABLE,
+    properties: {
+      resource: { ...text(), primary: true },
+      id: { ...text(), primary: true },
+      version: integer(true),
+      at: text(),
+      by: text(true),
+      type: text(),
+      revision: integer(),
+      revision_count: integer(),
+      status: text(),
+      deleted: integer(),
+    } as never,
+    // Window reverts and as-of searches look changes up by time.
+    indexes: [
+      { name: `${HISTORY_TABLE}_at_idx`, properties: ['resource', 'at'] },
+      // An as-of read seeks the last change of one resource at or before a moment.
+      { name: `${HISTORY_TABLE}_id_at_idx`, properties: ['resource', 'id', 'at'] },
+    ],
   });
 }
 

@@ -16,7 +16,7 @@ import type { ResultType, TypeThunk } from './shared-types.js';
  */
 const OWN_FIELDS: ReadonlySet<string> = new Set([
   'search', 'count', 'bulkCreate', 'export', 'import', 'create', 'list', 'get', 'replace', 'patch', 'delete',
-  'restore', 'revisions', 'revision', 'diff', 'switch', 'publish', 'referrers',
+  'restore', 'revisions', 'revision', 'diff', 'switch', 'publish', 'referrers', 'revert', 'revertWindow', 'bulkPatch', 'bulkDelete', 'blob',
 ]);
 
 /** An operation on one resource named by one more word: `/:id/rerun`, `/:id/logs`. */

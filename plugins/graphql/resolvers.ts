@@ -11,7 +11,7 @@ import { defineOperationFields } from './operation-fields.js';
 import { defineRelationFields } from './relation-fields.js';
 import { namedClass, type ResourceTypes } from './resource-types.js';
 import { DateTimeScalar } from './scalars.js';
-import { DeletedFilter, JsonPatchOperationType, RevisionPageType, type ResultType, type TypeThunk } from './shared-types.js';
+import { BulkResultType, DeletedFilter, JsonPatchOperationType, RevertPlanType, RevisionPageType, type ResultType, type TypeThunk } from './shared-types.js';
 
 /** What every resolver gets as GraphQL context: one per request. */
 export type GraphQLContext = {
@@ -150,9 +150,10 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
     ? [{ name: 'runAt', type: () => DateTimeScalar, designType: String, nullable: true, description: 'When the job is due (an ISO-8601 date-time, e.g. 2030-01-01T09:00:00Z); default now.' }]
     : [])];
 
-  define('one', query(names.one, () => types.object, { nullable: true, description: `${upperFirst(withArticle(model.name))} by id: its current revision, or revision \`revision\`.` }),
-    [id, { name: 'revision', type: () => Int, designType: Number, nullable: true, description: 'Read this revision instead of the current one.' }],
-    (context: GraphQLContext, resourceId: string, revision: number | null) => manager(context).get(resourceId, { user: context.user, ...given({ revision }) }));
+  const asOf: ArgumentSpec = { name: 'asOf', type: () => DateTimeScalar, designType: String, nullable: true, description: 'As it was at this moment (docs/history.md).' };
+  define('one', query(names.one, () => types.object, { nullable: true, description: `${upperFirst(withArticle(model.name))} by id: its current revision, revision \`revision\`, or as it was at \`asOf\`.` }),
+    [id, { name: 'revision', type: () => Int, designType: Number, nullable: true, description: 'Read this revision instead of the current one.' }, asOf],
+    (context: GraphQLContext, resourceId: string, revision: number | null, at: string | null) => manager(context).get(resourceId, { user: context.user, ...given({ revision, asOf: at }) }));
 
   define('many', query(names.many, () => types.page, {
     description: `Lists and searches ${model.name} resources (the query of REST GET /${model.names.path}).`,
@@ -166,9 +167,10 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
     { name: 'q', type: () => String, designType: String, nullable: true, description: 'Full-text search over the @Indexed({ text: true }) fields.' },
     { name: 'deleted', type: () => DeletedFilter, designType: String, nullable: true },
     { name: 'total', type: () => Boolean, designType: Boolean, nullable: true, description: 'Count every match into total.' },
+    asOf,
   ], (context: GraphQLContext, where: unknown, sort: string[] | null, limit: number | null, offset: number | null, cursor: string | null,
-    q: string | null, deleted: string | null, total: boolean | null) => {
-    const search: QueryInput = { ...given({ sort, limit, offset, cursor, q, deleted, total }), ...given({ where: whereInput(where) }) };
+    q: string | null, deleted: string | null, total: boolean | null, at: string | null) => {
+    const search: QueryInput = { ...given({ sort, limit, offset, cursor, q, deleted, total, asOf: at }), ...given({ where: whereInput(where) }) };
     return manager(context).list(search, { user: context.user });
   });
 
@@ -215,6 +217,32 @@ export function buildResolver(types: ResourceTypes, environment: ResolverEnviron
   define('switch', mutation(`switch${names.type}`, () => types.object, `Makes revision \`revision\` of ${withArticle(model.name)} current without writing one.`),
     [id, { name: 'revision', type: () => Int, designType: Number }, ...preconditions],
     (context: GraphQLContext, resourceId: string, n: number, revision: number | null, ifMatch: string | null) => manager(context).switch(resourceId, n, writeOptions(context, { expectedRevision: revision, ifMatch })));
+
+  define('revert', mutation(`revert${names.type}`, () => types.object, `Writes a new revision of ${withArticle(model.name)} whose data equals revision \`revision\` (history stays linear, unlike switch).`),
+    [id, { name: 'revision', type: () => Int, designType: Number }, ...preconditions, ...draft],
+    (context: GraphQLContext, resourceId: string, n: number, revision: number | null, ifMatch: string | null, isDraft?: boolean | null) =>
+      manager(context).revert(resourceId, n, writeOptions(context, { expectedRevision: revision, ifMatch, draft: isDraft })));
+
+  const many = upperFirst(names.many);
+  define('revertWindow', mutation(`revert${many}Window`, () => RevertPlanType, `Undoes the changes made to ${model.name} resources between since and until (by one user, to resources matching where), in one transaction; dryRun only plans.`),
+    [
+      { name: 'since', type: () => DateTimeScalar, designType: String },
+      { name: 'until', type: () => DateTimeScalar, designType: String, nullable: true },
+      { name: 'by', type: () => String, designType: String, nullable: true, description: 'Undo only the changes of this user id.' },
+      { name: 'where', type: () => types.where, designType: Object, nullable: true, description: 'Only resources whose current state matches.' },
+      { name: 'dryRun', type: () => Boolean, designType: Boolean, nullable: true, description: 'Return the plan and write nothing.' },
+    ],
+    (context: GraphQLContext, since: string, until: string | null, by: string | null, where: unknown, dryRun: boolean | null) =>
+      manager(context).revertWindow({ since, ...given({ until, by, dryRun }), ...given({ where: whereInput(where) }) }, { user: context.user }));
+
+  define('patchMany', mutation(`patch${many}`, () => BulkResultType, `Applies one merge patch to every ${model.name} matching where (at most 10,000), in one transaction.`),
+    [{ name: 'where', type: () => types.where, designType: Object }, { name: 'patch', type: () => types.patch, designType: Object }, ...draft],
+    (context: GraphQLContext, where: unknown, patch: unknown, isDraft?: boolean | null) =>
+      manager(context).patchMany(whereInput(where) ?? {}, plainInput(patch), writeOptions(context, { draft: isDraft })));
+
+  define('deleteMany', mutation(`delete${many}`, () => BulkResultType, `Soft-deletes every ${model.name} matching where (at most 10,000), in one transaction.`),
+    [{ name: 'where', type: () => types.where, designType: Object }],
+    (context: GraphQLContext, where: unknown) => manager(context).deleteMany(whereInput(where) ?? {}, { user: context.user }));
 
   if (drafts) {
     define('publish', mutation(`publish${names.type}`, () => types.object, `Makes the current draft of ${withArticle(model.name)} stable.`),

@@ -70,6 +70,26 @@ export class JsonPatchOperationType {
   @Field(() => JsonScalar, { nullable: true }) value?: unknown;
 }
 
+@ObjectType('BulkResult', { simpleResolvers: true, description: 'What a change by query did, as REST `PATCH` / `DELETE /…/_bulk` answers.' })
+export class BulkResultType {
+  @Field(() => Int, { description: 'Resources matched.' }) count!: number;
+  @Field(() => [ID], { description: 'Their ids, in creation order.' }) ids!: string[];
+}
+
+@ObjectType('RevertPlanEntry', { simpleResolvers: true, description: 'What a window revert does to one resource.' })
+export class RevertPlanEntryType {
+  @Field(() => ID) id!: string;
+  @Field(() => Int, { description: 'The current revision.' }) from!: number;
+  @Field(() => Int, { nullable: true, description: 'The revision current at since; null when the resource did not exist then.' }) to!: number | null;
+  @Field(() => String, { description: 'revert, delete or restore.' }) action!: string;
+  @Field(() => [JsonPatchOperationType], { description: 'From the current data to the data written.' }) diff!: JsonPatchOperationType[];
+}
+
+@ObjectType('RevertPlan', { simpleResolvers: true, description: 'The plan of a window revert, carried out unless dryRun.' })
+export class RevertPlanType {
+  @Field(() => [RevertPlanEntryType]) plan!: RevertPlanEntryType[];
+}
+
 /** The level of a job log line (`ctx.log(message, level)`), lowercase as over REST. */
 export const JobLogLevel = { info: 'info', warn: 'warn', error: 'error' } as const;
 registerEnumType(JobLogLevel, { name: 'JobLogLevel', description: 'The level a job handler gave a log line (ctx.log(message, level)).' });
@@ -152,5 +172,6 @@ export const KIND_FILTERS: ReadonlyMap<string, Function> = new Map([
 export const SHARED_TYPE_NAMES = [
   'Query', 'Mutation', 'Subscription', 'String', 'Int', 'Float', 'Boolean', 'ID', 'DateTime', 'JSON',
   'RevisionStatus', 'DeletedFilter', 'ResourceMeta', 'Revision', 'RevisionPage', 'JsonPatchOperation', 'ResourceMetaWhere',
+  'BulkResult', 'RevertPlan', 'RevertPlanEntry',
   'IDFilter', 'StringFilter', 'IntFilter', 'FloatFilter', 'BooleanFilter', 'DateTimeFilter', 'RevisionStatusFilter',
 ] as const;

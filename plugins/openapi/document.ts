@@ -2,7 +2,7 @@ import {
   querySchemas, resourceSchemaNames, resourceSchemas, sharedSchemas,
   type DescribedRoute, type PluginOperations, type QueryLimits, type ResourceModel, type SecurityScheme,
 } from '../../lib/plugin-api.js';
-import { problemResponse, sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
+import { problemResponse, RESPONSE_HEADERS, sharedHeaders, sharedParameters, sharedResponses, type ProblemStatus } from './components.js';
 import { describeOperation, openApiPath } from './operations.js';
 import { securityParts } from './security.js';
 import type { OpenApiDocument, OperationObject, ServerObject } from './types.js';
@@ -61,5 +61,38 @@ export function buildOpenApiDocument(input: DocumentInput): OpenApiDocument {
     for (const status of input.commonProblems ?? []) responses[status] ??= problemResponse(status);
     (document.paths[route.path] ??= {})[route.method] = { ...operation, responses };
   }
+  if (input.models.some((model) => model.fields.some((field) => field.type.kind === 'blob'))) document.paths['/_blobs'] = blobUploadPath(input.commonProblems);
   return document;
+}
+
+/** `POST /_blobs` (docs/blobs.md), served by REST when some resource has a `@Blob()` field. */
+function blobUploadPath(commonProblems: readonly ProblemStatus[] = []): OpenApiDocument['paths'][string] {
+  const blob = {
+    type: 'object',
+    properties: {
+      hash: { type: 'string', pattern: '^sha256:[0-9a-f]{64}$' }, size: { type: 'integer', minimum: 0 },
+      contentType: { type: 'string' }, filename: { type: 'string' },
+    },
+    required: ['hash', 'size', 'contentType'],
+  };
+  const answer = (description: string) => ({ description, headers: { 'X-Request-Id': RESPONSE_HEADERS.requestId }, content: { 'application/json': { schema: blob } } });
+  const problems = [...new Set<ProblemStatus>([400, 413, 415, ...commonProblems])].sort();
+  return {
+    post: {
+      operationId: 'uploadBlob',
+      summary: 'Upload a file for a @Blob field',
+      description: 'Streams the raw body into the blob store, content-addressed by SHA-256 (the same bytes are stored once); the Content-Type is kept. Name the answer in a @Blob field of a write.',
+      parameters: [
+        { name: 'filename', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'Kept in the answer as filename.' },
+        { $ref: '#/components/parameters/RequestId' },
+      ],
+      requestBody: { required: true, content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+      responses: {
+        201: answer('Stored.'),
+        200: answer('Those bytes were stored already.'),
+        ...Object.fromEntries(problems.map((status) => [status, problemResponse(status)])),
+        default: problemResponse('default'),
+      },
+    },
+  } as never;
 }

@@ -73,6 +73,18 @@ function successResponses(model: ResourceModel, definition: OperationDefinition)
     const schema = result.kind === 'ndjson' ? { ...result.schema, description: 'Each line of the body is one JSON record of this shape.' } : { ...result.schema };
     response.content = { [mediaType]: { schema } };
   }
+  if (result.kind === 'blob') {
+    const bytes = { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } };
+    const blobHeaders = {
+      ETag: RESPONSE_HEADERS.etag, 'X-Request-Id': RESPONSE_HEADERS.requestId,
+      'Content-Length': { description: 'Bytes in the body.', schema: { type: 'integer', minimum: 0 } },
+    };
+    return {
+      200: { description: result.description, headers: blobHeaders, content: bytes },
+      206: { description: 'The bytes a Range header asked for.', headers: { ...blobHeaders, 'Content-Range': { description: '`bytes <first>-<last>/<size>`.', schema: { type: 'string' } } }, content: bytes },
+      304: { description: 'Not modified: If-None-Match matched the ETag.', headers: { ETag: RESPONSE_HEADERS.etag, 'X-Request-Id': RESPONSE_HEADERS.requestId } },
+    };
+  }
   const responses: Record<string, ResponseObject> = { [result.status]: response };
   if (readsResource && definition.conditional === 'If-None-Match') {
     responses[304] = {

@@ -34,10 +34,13 @@ export function rolesOf(user: CurrentUser | null): ReadonlySet<string> {
 /** The action a manager call needs (docs/permissions.md); undefined for a worker's `jobState`, which only the system makes. */
 export function actionOf(operation: HookName, input: Record<string, unknown>): Action | undefined {
   switch (operation) {
-    case 'get': return input.revision === undefined ? 'read' : 'history';
-    case 'list': case 'count': return 'list';
+    case 'get': return input.revision === undefined && input.asOf === undefined ? 'read' : 'history';
+    case 'list': return (input.query as { asOf?: unknown } | undefined)?.asOf === undefined ? 'list' : 'history';
+    case 'count': return 'list';
     case 'create': case 'createMany': return 'create';
-    case 'update': case 'patch': return 'update';
+    case 'update': case 'patch': case 'patchMany': return 'update';
+    case 'deleteMany': return 'delete';
+    case 'revertWindow': return 'revert';
     case 'revisions': case 'revision': case 'diff': return 'history';
     case 'jobState': return undefined;
     default: return operation;
@@ -46,8 +49,11 @@ export function actionOf(operation: HookName, input: Record<string, unknown>): A
 
 /** Operations on one existing resource: tested against the caller's read scope (404) and the action's scope (403). */
 const ON_ONE_RESOURCE: ReadonlySet<HookName> = new Set<HookName>([
-  'get', 'update', 'patch', 'delete', 'restore', 'purge', 'revisions', 'revision', 'diff', 'switch', 'publish', 'rerun', 'cancel',
+  'get', 'update', 'patch', 'delete', 'restore', 'purge', 'revisions', 'revision', 'diff', 'switch', 'publish', 'rerun', 'cancel', 'revert',
 ]);
+
+/** Operations that pick the resources they change by a query: they see what the caller may read and act on. */
+const BY_QUERY: ReadonlySet<HookName> = new Set<HookName>(['revertWindow', 'patchMany', 'deleteMany']);
 
 /**
  * The `@Allow` policy of one resource, checked at bootstrap: `problems` lists every mistake, each
@@ -102,6 +108,9 @@ export class ModelPolicy {
     const actionScope = this.scopeOf(granting, user);
     const readScope = () => this.scopeOf(this.granting('read', roles), user);
     if (action === 'list') rules.visible = actionScope;
+    // An as-of search needs list and history: it sees what both let the caller see.
+    else if (context.operation === 'list') rules.visible = both(actionScope, this.scopeOf(this.granting('list', roles), user));
+    else if (BY_QUERY.has(context.operation)) rules.visible = both(actionScope, readScope());
     else if (action === 'export') rules.visible = both(actionScope, readScope());
     else if (ON_ONE_RESOURCE.has(context.operation)) {
       rules.visible = action === 'read' ? actionScope : readScope();

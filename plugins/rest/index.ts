@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import { getMetadataArgsStorage, useExpressServer } from 'routing-controllers';
 import { definePlugin, type StrataPlugin } from '../../lib/plugin-api.js';
+import { blobUploadHandler } from './blobs.js';
 import { buildController, type BodyLimits } from './controller.js';
 import { problemErrorMiddleware, requestIdMiddleware, unmatchedRoute } from './problem.js';
 
@@ -35,6 +36,8 @@ export function restPlugin(options: RestOptions = {}): StrataPlugin {
       const app = context.app as Express;
       app.set('query parser', 'extended');
       app.use(requestIdMiddleware());
+      // Streamed, not read by a body parser: a blob can be far larger than any JSON body.
+      if (context.models.some((model) => model.fields.some((field) => field.type.kind === 'blob'))) app.post('/_blobs', blobUploadHandler(context));
       controllers = context.models.map((model) => buildController(model, context, limits));
       useExpressServer(app, { controllers, defaultErrorHandler: false, validation: false, classTransformer: false });
       // Below a collection every path is Strata's: an unmatched one is a problem+json 404, not Express's HTML page.

@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import {
   hasIdSegment, PATCH_MEDIA_TYPES, sendJson, StrataError,
-  type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult, type PatchFormat, type PluginContext, type ResourceModel,
+  type BlobDownload, type OperationBody, type OperationCall, type OperationDefinition, type OperationParameter, type OperationResult, type PatchFormat, type PluginContext, type ResourceModel,
 } from '../../lib/plugin-api.js';
+import { sendBlob } from './blobs.js';
 import { readNdjson, streamNdjson } from './ndjson.js';
 import { checkIfMatch, flag, jsonBody, mediaType, notModified, positiveInteger, sendResource } from './request.js';
 
@@ -146,6 +147,8 @@ async function sendResult({ definition, model, result }: RoutePlan, value: unkno
       return sendJson(response, result.status, value);
     case 'ndjson':
       return streamNdjson(response, value as AsyncIterator<unknown>, context.logger);
+    case 'blob':
+      return sendBlob(request, response, value as BlobDownload, context.logger);
     case 'resource': {
       const resource = value as { id: string; _meta: { etag: string } };
       const headers: Record<string, string> = {};

@@ -200,7 +200,7 @@ describe('OpenAPI plugin', () => {
     it('describes parameters, headers, bodies and problem responses per route', () => {
       const item = document.paths['/authors/{id}'];
       const names = (operation: any) => operation.parameters.map((parameter: any) => parameter.name ?? parameter.$ref.split('/').pop());
-      assert.deepEqual(names(item.get), ['id', 'revision', 'IfNoneMatch', 'RequestId']);
+      assert.deepEqual(names(item.get), ['id', 'revision', 'asOf', 'IfNoneMatch', 'RequestId']);
       assert.deepEqual(names(item.put), ['id', 'draft', 'IfMatch', 'RequestId']);
       assert.deepEqual(names(item.delete), ['id', 'purge', 'IfMatch', 'RequestId']);
       assert.deepEqual(Object.keys(item.patch.requestBody.content), ['application/json-patch+json', 'application/merge-patch+json', 'application/json']);

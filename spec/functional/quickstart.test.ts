@@ -1,4 +1,7 @@
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +20,10 @@ describe('samples/quickstart: the README walk-through', () => {
   let server: Server;
   let baseUrl: string;
   let check: OpenApiChecker;
+  const blobFolder = mkdtempSync(join(tmpdir(), 'strata-quickstart-blobs-'));
 
   before(async () => {
-    const created = await createApp({ database: 'sqlite::memory:' });
+    const created = await createApp({ database: 'sqlite::memory:', blobs: `file:${blobFolder}` });
     strata = created.strata;
     server = await new Promise<Server>((resolve, reject) => {
       const listening = created.app.listen(0, '127.0.0.1', () => resolve(listening)).once('error', reject);
@@ -31,6 +35,7 @@ describe('samples/quickstart: the README walk-through', () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await strata.close();
+    rmSync(blobFolder, { recursive: true, force: true });
   });
 
   /** Sends a request as curl does in the README: a JSON body with its Content-Type, other headers as given. */
@@ -146,5 +151,43 @@ describe('samples/quickstart: the README walk-through', () => {
       { authors: { items: [{ name: 'Ada Lovelace', articles: { items: [{ title: 'Notes on the Analytical Engine' }] } }] } });
     const referrers = await request('GET', `/authors/${author.body.id}/_referrers`);
     assert.deepEqual(referrers.body, { items: [{ resource: 'articles', field: 'authorId', count: 1, ids: [id] }] });
+  });
+
+  it('a cover image, an as-of read and a window revert, as the README shows', async () => {
+    const author = await request('POST', '/authors', { email: 'grace@example.com', name: 'Grace Hopper' });
+    const article = await request('POST', '/articles', { title: 'Notes on compilers', body: 'A-0.', authorId: author.body.id });
+    const id: string = article.body.id;
+
+    const bytes = Buffer.from('\x89PNG not really a png, but bytes all the same');
+    const upload = await fetch(`${baseUrl}/_blobs?filename=engine.png`, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: bytes });
+    assert.equal(upload.status, 201);
+    const cover = await upload.json() as { hash: string; size: number };
+    assert.equal((await fetch(`${baseUrl}/_blobs`, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: bytes })).status, 200);
+    const withCover = await request('PATCH', `/articles/${id}`, { cover }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(withCover.status, 200, withCover.text);
+    const download = await fetch(`${baseUrl}/articles/${id}/cover`, { headers: { Range: 'bytes=0-3' } });
+    assert.equal(download.status, 206);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), bytes.subarray(0, 4));
+
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    await request('PATCH', `/articles/${id}`, { title: 'Oops' }, { 'Content-Type': 'application/merge-patch+json', 'X-User': 'script' });
+    const spam = await request('POST', '/authors', { email: 'spam@example.com', name: 'Spam' }, { 'X-User': 'script' });
+
+    const then = await request('GET', `/articles/${id}?asOf=${before}`);
+    assert.equal(then.body.title, 'Notes on compilers');
+    const search = await request('GET', `/articles?asOf=${before}&where[title][startsWith]=Notes&where[authorId]=${author.body.id}`);
+    assert.deepEqual(search.body.items.map((item: { id: string }) => item.id), [id]);
+    const plan = await request('POST', '/articles/_revert', { since: before, by: 'script', dryRun: true });
+    assert.deepEqual(plan.body.plan, [{ id, from: 3, to: 2, action: 'revert', diff: [{ op: 'replace', path: '/title', value: 'Notes on compilers' }] }]);
+    assert.equal((await request('GET', `/articles/${id}`)).body.title, 'Oops');
+    await request('POST', '/articles/_revert', { since: before, by: 'script' });
+    assert.equal((await request('GET', `/articles/${id}`)).body.title, 'Notes on compilers');
+    const authors = await request('POST', '/authors/_revert', { since: before, by: 'script' });
+    assert.deepEqual(authors.body.plan.map((entry: { id: string; action: string }) => [entry.id, entry.action]), [[spam.body.id, 'delete']]);
+    expectProblem(await request('GET', `/authors/${spam.body.id}`), 410, 'GONE');
+    const reverted = await request('POST', `/articles/${id}/revert/1`);
+    assert.deepEqual([reverted.body._meta.revision, reverted.body.cover], [5, undefined]);
   });
 });

@@ -7,6 +7,8 @@ import { Article, Author } from './models.js';
 export interface QuickstartOptions {
   /** Database URL (default `STRATA_DATABASE_URL`, else `sqlite:./data/strata.sqlite`). */
   database?: string;
+  /** Where cover images are stored (default `file:./data/blobs`). */
+  blobs?: string;
 }
 
 /**
@@ -16,6 +18,15 @@ export interface QuickstartOptions {
  */
 export async function createApp(options: QuickstartOptions = {}): Promise<{ app: Express; strata: Strata }> {
   const app = express();
-  const strata = await bootstrap(app, { resources: [Author, Article], database: options.database });
+  const strata = await bootstrap(app, {
+    resources: [Author, Article],
+    database: options.database,
+    ...(options.blobs ? { blobs: options.blobs } : {}),
+    // Who made a change, for the history (`_revert { by }`): a demo header; a real app authenticates.
+    currentUser: (request) => {
+      const user = (request as { header(name: string): string | undefined }).header('x-user');
+      return user ? { id: user } : null;
+    },
+  });
   return { app, strata };
 }

@@ -1,5 +1,5 @@
 import { IsEmail, IsOptional, IsString, Length } from 'class-validator';
-import { Indexed, Ref, Resource, Versioned } from 'strata';
+import { Blob, Indexed, Ref, Resource, Versioned, type BlobValue } from 'strata';
 
 /** A writer. REST `/authors`; `email` is unique among authors that are not deleted. */
 @Resource()
@@ -21,4 +21,6 @@ export class Article {
   @IsString() @Length(0, 100_000) body!: string;
   @Ref(() => Author) @Indexed() authorId!: string;
   @IsOptional() @IsString({ each: true }) tags?: string[];
+  /** An image uploaded with `POST /_blobs`; `GET /articles/:id/cover` serves it. */
+  @Blob({ optional: true }) cover?: BlobValue;
 }
