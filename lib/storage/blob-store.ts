@@ -6,6 +6,27 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StrataError } from '../errors/index.js';
 
+/**
+ * A pass-through stream that hashes and counts what goes through it, failing with
+ * PAYLOAD_TOO_LARGE at the first byte over `maxBytes`; `result()` once it has ended.
+ */
+export function hashingCounter(maxBytes: number): { stream: Transform; result(): { hash: string; size: number } } {
+  const digest = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done(new StrataError('PAYLOAD_TOO_LARGE', `the blob is larger than blobs.maxBytes (${maxBytes} bytes)`));
+        return;
+      }
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ hash: `sha256:${digest.digest('hex')}`, size }) };
+}
+
 /** A stored blob as the store knows it. */
 export interface StoredBlob {
   /** `sha256:<hex>`. */
@@ -56,26 +77,14 @@ export class FolderBlobStore implements BlobStore {
   async put(source: Readable, maxBytes: number): Promise<{ hash: string; size: number; created: boolean }> {
     await mkdir(join(this.root, 'tmp'), { recursive: true });
     const temporary = join(this.root, 'tmp', randomUUID());
-    const digest = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          done(new StrataError('PAYLOAD_TOO_LARGE', `the blob is larger than blobs.maxBytes (${maxBytes} bytes)`));
-          return;
-        }
-        digest.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const counter = hashingCounter(maxBytes);
     try {
-      await pipeline(source, counter, createWriteStream(temporary, { flags: 'wx' }));
+      await pipeline(source, counter.stream, createWriteStream(temporary, { flags: 'wx' }));
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw error;
     }
-    const hash = `sha256:${digest.digest('hex')}`;
+    const { hash, size } = counter.result();
     const target = this.pathOf(hash);
     if (await stat(target).catch(() => undefined)) {
       await unlink(temporary);

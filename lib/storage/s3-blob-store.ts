@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { BootstrapError, StrataError } from '../errors/index.js';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import { hashingCounter, type BlobStore, type StoredBlob } from './blob-store.js';
 
 const HEX = /^sha256:([0-9a-f]{64})$/;
 
@@ -43,29 +43,17 @@ export class S3BlobStore implements BlobStore {
 
   async put(source: Readable, maxBytes: number): Promise<{ hash: string; size: number; created: boolean }> {
     const temporary = `${this.prefix}tmp/${randomUUID()}`;
-    const digest = createHash('sha256');
-    let size = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          done(new StrataError('PAYLOAD_TOO_LARGE', `the blob is larger than blobs.maxBytes (${maxBytes} bytes)`));
-          return;
-        }
-        digest.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const counter = hashingCounter(maxBytes);
     const body = new PassThrough();
     const upload = new Upload({ client: this.client, params: { Bucket: this.bucket, Key: temporary, Body: body } });
     try {
-      await Promise.all([pipeline(source, counter, body), upload.done()]);
+      await Promise.all([pipeline(source, counter.stream, body), upload.done()]);
     } catch (error) {
       await upload.abort().catch(() => undefined);
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: temporary })).catch(() => undefined);
       throw error;
     }
-    const hash = `sha256:${digest.digest('hex')}`;
+    const { hash, size } = counter.result();
     const exists = await this.stat(hash);
     if (!exists) await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(hash), CopySource: `${this.bucket}/${encodeURIComponent(temporary).replaceAll('%2F', '/')}` }));
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: temporary }));

@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsEmail, IsOptional, Length } from 'class-validator';
 import { Indexed, Resource, Versioned, type HookContext } from '../../index.js';
-import { Database } from '../../lib/storage/database.js';
+import { countQueries } from '../support/queries.js';
 import { BACKENDS } from '../support/backends.js';
 import { uniqueEmail, useConformanceApp } from '../support/conformance.js';
 import { startApp, type TestApp } from '../support/http.js';
@@ -20,25 +20,6 @@ class Ledger {
   @Indexed() @Length(1, 100) name!: string;
   @Indexed({ unique: true }) @IsEmail() email!: string;
   @IsOptional() @Length(0, 2000) note?: string;
-}
-
-/** Counts the statements every Database runs while `work` runs (the app runs in this process). */
-async function countQueries<T>(work: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
-  const queries: string[] = [];
-  const original = { all: Database.prototype.all, run: Database.prototype.run };
-  Database.prototype.all = function all(this: Database, sql: string, params?: readonly unknown[]) {
-    queries.push(sql);
-    return original.all.call(this, sql, params) as never;
-  };
-  Database.prototype.run = function run(this: Database, sql: string, params?: readonly unknown[]) {
-    queries.push(sql);
-    return original.run.call(this, sql, params);
-  };
-  try {
-    return { result: await work(), queries };
-  } finally {
-    Object.assign(Database.prototype, original);
-  }
 }
 
 describe('ResourceManager.revisionsOfMany', () => {
